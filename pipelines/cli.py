@@ -1,0 +1,273 @@
+"""`github-billing`: check the connection, run the load and models, demo, serve the simulator."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _prepare_environment() -> None:
+    """dlt reads ./.dlt; fall back to the project's own config when run from elsewhere.
+    Telemetry is off in that config; the env vars repeat it for runs outside the project."""
+    if not Path(".dlt").is_dir() and (PROJECT_ROOT / ".dlt").is_dir():
+        os.environ.setdefault("DLT_PROJECT_DIR", str(PROJECT_ROOT))
+    os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+
+
+class UsageError(Exception):
+    """Bad input: the message is the sentence to show."""
+
+
+def _parse_day(value: str | None, flag: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{flag} must be a date like 2026-01-31, not '{value}'.") from None
+
+
+def _db_path(args: argparse.Namespace, default: str) -> Path:
+    return Path(args.db or os.environ.get("GITHUB_BILLING_DUCKDB") or default)
+
+
+def _validate_base_url(url: str) -> str:
+    parts = urlsplit(url)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"base_url '{url}' is not an http(s) URL, e.g. https://api.github.com.")
+    if parts.scheme == "http" and not loopback:
+        raise UsageError(
+            f"base_url '{url}' uses plain http to a non-local host, which would send the token "
+            "in clear: use https://."
+        )
+    return url.rstrip("/")
+
+
+def _config() -> dict[str, Any]:
+    import dlt
+
+    section = "sources.github_billing"
+
+    def get(key: str, secret: bool = False) -> Any:
+        provider = dlt.secrets if secret else dlt.config
+        try:
+            return provider.get(f"{section}.{key}")
+        except Exception:
+            return None
+
+    return {
+        "enterprise": get("enterprise"),
+        "access_token": get("access_token", secret=True) or "",
+        "base_url": get("base_url") or "https://api.github.com",
+        "start_date": get("start_date"),
+        "lookback_days": get("lookback_days"),
+    }
+
+
+def _client_and_check(enterprise: str | None, token: str, base_url: str) -> Any:
+    from pipelines.github_billing import GitHubClient
+    from pipelines.github_billing.check import check_connection
+    from pipelines.github_billing.rows import enterprise_slug
+
+    if not enterprise or not str(enterprise).strip():
+        raise UsageError(
+            "No enterprise is configured: set SOURCES__GITHUB_BILLING__ENTERPRISE or "
+            "enterprise under [sources.github_billing] in .dlt/config.toml (the slug after "
+            "/enterprises/ in your enterprise URL)."
+        )
+    try:
+        slug = enterprise_slug(str(enterprise))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not slug or "/" in slug or " " in slug:
+        raise UsageError(f"'{enterprise}' is not an enterprise slug like acme-corp.")
+    client = GitHubClient(_validate_base_url(str(base_url)), token, slug)
+    return client, check_connection(client, token)
+
+
+def _print_check(report: Any) -> None:
+    for problem in report.problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if report.ok:
+        print("Connection OK. This token can load: " + "; ".join(report.can_load) + ".")
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    cfg = _config()
+    _client, report = _client_and_check(cfg["enterprise"], cfg["access_token"], cfg["base_url"])
+    _print_check(report)
+    return 0 if report.ok else 2
+
+
+def _run(
+    db_path: Path, cfg: dict[str, Any], since: date | None, until: date | None,
+    build: bool, today: str | None = None,
+) -> int:
+    from pipelines import runner, summary
+
+    if since and until and until < since:
+        raise UsageError(f"--until {until} is before --since {since}.")
+    client, report = _client_and_check(cfg["enterprise"], cfg["access_token"], cfg["base_url"])
+    _print_check(report)
+    if not report.ok:
+        print("Nothing was loaded.", file=sys.stderr)
+        return 2
+    source_args: dict[str, Any] = {
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "today": today,
+    }
+    if cfg.get("start_date"):
+        source_args["start_date"] = str(cfg["start_date"])
+    if cfg.get("lookback_days") is not None:
+        source_args["lookback_days"] = int(cfg["lookback_days"])
+    try:
+        result = runner.load(db_path, client, cfg["access_token"], **source_args)
+        print(
+            f"Loaded {sum(result.rows_loaded.values()):,} rows with {result.requests_made} API "
+            f"requests (rate-limit budget left: {result.rate_limit_remaining})."
+        )
+        if build:
+            runner.build_models(db_path)
+            print("dbt build: all models and tests passed.")
+    except runner.RunFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(summary.render(db_path))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    cfg = _config()
+    return _run(
+        _db_path(args, "data/github_billing.duckdb"), cfg,
+        _parse_day(args.since, "--since"), _parse_day(args.until, "--until"),
+        build=not args.no_build, today=args.today,
+    )
+
+
+def _simulator_from_args(args: argparse.Namespace) -> Any:
+    from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
+
+    today = _parse_day(args.today, "--today") or datetime.now(timezone.utc).date()
+    size = EnterpriseSize(
+        orgs=args.orgs, repos=args.repos, seat_holders=args.seat_holders,
+        cost_centers=args.cost_centers, days=args.days, models=args.models,
+    )
+    return Simulator(
+        Enterprise(slug=args.enterprise, seed=args.seed, size=size, today=today),
+        port=getattr(args, "port", 0),
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pipelines import runner
+    from pipelines.simulator.server import DEMO_TOKEN
+
+    db_path = _db_path(args, "data/demo.duckdb")
+    # The demo always starts clean: a fresh database and fresh dlt state.
+    for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
+        stale.unlink(missing_ok=True)
+    shutil.rmtree(runner.pipelines_dir_for(db_path), ignore_errors=True)
+    sim = _simulator_from_args(args).start()
+    try:
+        ent = sim.enterprise
+        print(
+            f"Local GitHub billing API for '{ent.slug}' at {sim.base_url} "
+            f"({len(ent.orgs)} orgs, {len(ent.repos)} repos, {len(ent.users)} seat holders, "
+            f"{len(ent.cost_centers)} cost centers, {ent.size.days} days)."
+        )
+        cfg = {
+            "enterprise": ent.slug,
+            "access_token": DEMO_TOKEN,
+            "base_url": sim.base_url,
+            "start_date": ent.first_day.isoformat(),
+            "lookback_days": 7,
+        }
+        return _run(db_path, cfg, None, None, build=not args.no_build, today=ent.today.isoformat())
+    finally:
+        sim.stop()
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from pipelines.simulator.server import DEMO_TOKEN
+
+    sim = _simulator_from_args(args)
+    ent = sim.enterprise
+    print(f"Serving enterprise '{ent.slug}' at {sim.base_url} ({ent.first_day} to {ent.last_day}).")
+    print(f"Token: {DEMO_TOKEN}  (Ctrl-C to stop)", flush=True)
+    try:
+        sim.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _add_enterprise_shape(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--enterprise", default="demo-enterprise", help="slug of the simulated enterprise")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--orgs", type=int, default=3)
+    p.add_argument("--repos", type=int, default=12)
+    p.add_argument("--seat-holders", type=int, default=25)
+    p.add_argument("--cost-centers", type=int, default=4)
+    p.add_argument("--days", type=int, default=210)
+    p.add_argument("--models", type=int, default=5)
+    p.add_argument("--today", help="the simulator's today (UTC date); data ends the day before")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="github-billing",
+        description="Load GitHub Enterprise Cloud billing into DuckDB and build cost models.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="validate token, scopes and enterprise; load nothing")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("run", help="incremental load, then dbt build")
+    p.add_argument("--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)")
+    p.add_argument("--since", help="backfill from this UTC date (YYYY-MM-DD)")
+    p.add_argument("--until", help="backfill up to this UTC date, included")
+    p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
+    p.add_argument("--today", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="run the whole pipeline on a built-in demo enterprise")
+    p.add_argument("--db", help="DuckDB file (default data/demo.duckdb)")
+    p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
+    _add_enterprise_shape(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("simulate", help="serve the local GitHub billing API on a port")
+    p.add_argument("--port", type=int, default=8765)
+    _add_enterprise_shape(p)
+    p.set_defaults(func=cmd_simulate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _prepare_environment()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The `github_billing` dlt source: GitHub Enterprise Cloud's Enhanced Billing Platform.
+
+Resources: `usage_items` (daily, per cost-center partition), `premium_request_usage` and
+`ai_credit_usage` (daily, per partition, by model), `copilot_seats` (daily snapshots),
+`cost_centers` and `cost_center_resources` (active and deleted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta, timezone
+
+import dlt
+from dlt.sources import DltResource
+
+from pipelines.github_billing import resources as r
+from pipelines.github_billing.client import GitHubApiError, GitHubClient
+from pipelines.github_billing.rows import enterprise_slug
+from pipelines.github_billing.settings import DEFAULT_BASE_URL, DEFAULT_LOOKBACK_DAYS
+
+__all__ = ["GitHubApiError", "GitHubClient", "default_start_date", "github_billing"]
+
+
+def default_start_date(today: date) -> date:
+    """First run: the previous and the current month, the invoices GitHub may still revise."""
+    first_of_month = today.replace(day=1)
+    return (first_of_month - timedelta(days=1)).replace(day=1)
+
+
+def _as_date(value: str | date | None) -> date | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+@dlt.source(name="github_billing", max_table_nesting=0)
+def github_billing(
+    enterprise: str = dlt.config.value,
+    access_token: str = dlt.secrets.value,
+    base_url: str = DEFAULT_BASE_URL,
+    start_date: str | None = None,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    since: str | None = None,
+    until: str | None = None,
+    today: str | None = None,
+    client: GitHubClient | None = None,
+) -> Sequence[DltResource]:
+    """GitHub billing for one enterprise.
+
+    Args:
+        enterprise: the slug, or the enterprise URL `https://github.com/enterprises/<slug>`.
+        access_token: a classic personal access token (`ghp_...`).
+        base_url: `https://api.github.com`, or a GHE.com host such as `https://api.acme.ghe.com`.
+        start_date: first day of the first load (default: first day of the previous month).
+        lookback_days: days before the last loaded one that every run re-reads (restatements).
+        since / until: an explicit backfill window; it does not move the incremental cursor.
+        today: the UTC day the run treats as today (tests pin it).
+        client: an already-built client (the CLI shares one between check and run).
+    """
+    today_date = _as_date(today) or datetime.now(timezone.utc).date()
+    window = r.LoadWindow(
+        today=today_date,
+        start_date=_as_date(start_date) or default_start_date(today_date),
+        lookback_days=int(lookback_days),
+        since=_as_date(since),
+        until=_as_date(until),
+    )
+    api = client or GitHubClient(base_url, access_token, enterprise_slug(enterprise))
+    directory = r.CostCenterDirectory(api)
+    daily_merge = {"disposition": "merge", "strategy": "delete-insert"}
+
+    usage = dlt.resource(
+        r.usage_items,
+        name="usage_items",
+        write_disposition=daily_merge,  # type: ignore[arg-type]
+        merge_key=["usage_date", "cost_center_id"],
+        columns=r.USAGE_ITEM_COLUMNS,
+    )(api, directory, window, window.incremental("usage_date"))
+
+    def model_resource(name: str, ai_credits: bool) -> DltResource:
+        return dlt.resource(
+            r.model_usage,
+            name=name,
+            write_disposition=daily_merge,  # type: ignore[arg-type]
+            merge_key=["usage_date", "cost_center_id"],
+            columns=r.MODEL_USAGE_COLUMNS,
+        )(api, directory, window, window.incremental("usage_date"), ai_credits)
+
+    seats = dlt.resource(
+        r.copilot_seats,
+        name="copilot_seats",
+        write_disposition=daily_merge,  # type: ignore[arg-type]
+        merge_key="snapshot_date",
+        columns=r.SEAT_COLUMNS,
+    )(api, window)
+    centers = dlt.resource(
+        r.cost_centers,
+        name="cost_centers",
+        write_disposition="merge",
+        primary_key="id",
+        columns=r.COST_CENTER_COLUMNS,
+    )(directory)
+    center_resources = dlt.resource(
+        r.cost_center_resources,
+        name="cost_center_resources",
+        write_disposition={"disposition": "merge", "strategy": "scd2"},  # type: ignore[arg-type]
+    )(directory)
+    return (
+        centers,
+        center_resources,
+        usage,
+        model_resource("premium_request_usage", ai_credits=False),
+        model_resource("ai_credit_usage", ai_credits=True),
+        seats,
+    )

@@ -1,0 +1,184 @@
+"""The only module that speaks HTTP to GitHub: base URL, auth, API version, retries, errors.
+
+Every failure leaves here as a `GitHubApiError` whose message is one plain sentence for the user:
+what went wrong and what to do. The token is never part of any message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from dlt.sources.helpers.requests.retry import Client as RetryingSession
+from dlt.sources.helpers.rest_client import RESTClient
+from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
+from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator, SinglePagePaginator
+
+from pipelines.github_billing.settings import ACCEPT, API_VERSION, USER_AGENT
+
+logger = logging.getLogger(__name__)
+
+
+class GitHubApiError(Exception):
+    """A failure the user can act on; `str(error)` is the sentence to show."""
+
+    def __init__(self, sentence: str, status: int | None = None, endpoint: str = "") -> None:
+        super().__init__(sentence)
+        self.status = status
+        self.endpoint = endpoint
+
+
+def loads_exact(payload: bytes | str) -> Any:
+    """Parse JSON keeping every number with a fraction as Decimal: money never passes float."""
+    return json.loads(payload, parse_float=Decimal)
+
+
+class GitHubClient:
+    """A thin, counted wrapper around dlt's RESTClient for one enterprise."""
+
+    def __init__(self, base_url: str, access_token: str, enterprise: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.enterprise = enterprise
+        self.requests_made = 0
+        self.rate_limit_remaining: int | None = None
+        self.rate_limit_reset: int | None = None
+        self.last_scopes: tuple[str, ...] | None = None
+        retrying = RetryingSession(raise_for_status=False)
+        retrying.configure()  # timeouts, attempts and backoff from dlt's [runtime] config
+        self._rest = RESTClient(
+            base_url=self.base_url,
+            headers={
+                "Accept": ACCEPT,
+                "X-GitHub-Api-Version": API_VERSION,
+                "User-Agent": USER_AGENT,
+            },
+            auth=BearerTokenAuth(access_token),
+            paginator=SinglePagePaginator(),
+            session=retrying.session,
+        )
+
+    def path(self, template: str, **kwargs: str) -> str:
+        return template.format(enterprise=self.enterprise, **kwargs)
+
+    def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        """GET one document; raise GitHubApiError with a sentence on any failure."""
+        response = self._send(path, params)
+        return self._decode(response, path)
+
+    def get_pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
+        """GET a paginated list, following GitHub's `Link: rel="next"` header (never building
+        page URLs by hand, as GitHub asks)."""
+        paginator = HeaderLinkPaginator()
+        url: str | None = path
+        query = params
+        while url:
+            response = self._send(url, query)
+            yield self._decode(response, path)
+            paginator.update_state(response)
+            url = paginator._next_reference if paginator.has_next_page else None
+            query = None  # the next link carries its own query string
+
+    # -- internals ----------------------------------------------------------------------------
+    def _send(self, path: str, params: dict[str, Any] | None) -> requests.Response:
+        try:
+            response = self._rest.get(path, params=params)
+        except requests.exceptions.RequestException as exc:
+            raise GitHubApiError(
+                f"Could not reach GitHub at {self.base_url} ({type(exc).__name__}) while reading "
+                f"{_endpoint(path)}: check base_url and your network, then run again.",
+                endpoint=_endpoint(path),
+            ) from None
+        finally:
+            self.requests_made += 1
+        self._note_headers(response)
+        if response.status_code >= 400:
+            raise self._error_for(response, path)
+        return response
+
+    def _note_headers(self, response: requests.Response) -> None:
+        remaining = response.headers.get("x-ratelimit-remaining")
+        reset = response.headers.get("x-ratelimit-reset")
+        if remaining is not None and remaining.isdigit():
+            self.rate_limit_remaining = int(remaining)
+        if reset is not None and reset.isdigit():
+            self.rate_limit_reset = int(reset)
+        scopes = response.headers.get("X-OAuth-Scopes")
+        if scopes is not None:
+            self.last_scopes = tuple(s.strip() for s in scopes.split(",") if s.strip())
+
+    def _decode(self, response: requests.Response, path: str) -> Any:
+        try:
+            return loads_exact(response.content)
+        except ValueError:
+            raise GitHubApiError(
+                f"GitHub sent a malformed (truncated or non-JSON) response for "
+                f"{_endpoint(path)}: nothing from it was loaded; run again.",
+                status=response.status_code,
+                endpoint=_endpoint(path),
+            ) from None
+
+    def _error_for(self, response: requests.Response, path: str) -> GitHubApiError:
+        status = response.status_code
+        endpoint = _endpoint(path)
+        try:
+            message = str(loads_exact(response.content).get("message", ""))
+        except (ValueError, AttributeError):
+            message = ""
+        if status == 401:
+            sentence = (
+                "GitHub rejected the access token (401 Bad credentials): it is revoked, expired "
+                "or mistyped; create a new classic personal access token and set it as "
+                "SOURCES__GITHUB_BILLING__ACCESS_TOKEN."
+            )
+        elif status in (403, 429) and (
+            response.headers.get("x-ratelimit-remaining") == "0" or "rate limit" in message.lower()
+        ):
+            reset = response.headers.get("x-ratelimit-reset")
+            when = (
+                datetime.fromtimestamp(int(reset), tz=timezone.utc).strftime("%H:%M UTC")
+                if reset and reset.isdigit()
+                else "the limit resets"
+            )
+            sentence = (
+                f"GitHub's API rate limit is exhausted ({status} on {endpoint}); run again after "
+                f"{when}: the next run picks up where this one stopped."
+            )
+        elif status == 403 and "personal access token" in message.lower():
+            sentence = (
+                "GitHub refused the token on its enterprise billing endpoints because it is a "
+                "fine-grained token: create a classic personal access token (Settings > Developer "
+                "settings > Personal access tokens > Tokens (classic)) with the "
+                "manage_billing:enterprise and manage_billing:copilot scopes."
+            )
+        elif status == 403:
+            accepted = response.headers.get("X-Accepted-OAuth-Scopes", "")
+            need = f" one of the scopes {accepted}" if accepted else " the required scopes"
+            sentence = (
+                f"GitHub refused {endpoint} (403: {message or 'Forbidden'}): the token needs{need} "
+                "and must belong to an enterprise owner or billing manager."
+            )
+        elif status == 404:
+            sentence = (
+                f"GitHub found no enterprise '{self.enterprise}' at {self.base_url} (404 on "
+                f"{endpoint}): check the slug (the part after /enterprises/ in your enterprise "
+                "URL) and that the token's account can see it."
+            )
+        elif status >= 500:
+            sentence = (
+                f"GitHub kept failing on {endpoint} ({status}) after several retries; data loaded "
+                "so far is kept, run again later to continue."
+            )
+        else:
+            sentence = f"GitHub answered {status} on {endpoint}: {message or response.reason}."
+        return GitHubApiError(sentence, status=status, endpoint=endpoint)
+
+
+def _endpoint(path: str) -> str:
+    """The path without host or query, for messages (never the token, never the full URL)."""
+    return urlsplit(path).path or path

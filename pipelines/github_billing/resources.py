@@ -1,0 +1,217 @@
+"""One function per raw table. Each streams: one API response at a time, never the history."""
+
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import dlt
+from dlt.common.schema.typing import TTableSchemaColumns
+
+from pipelines.github_billing import rows
+from pipelines.github_billing.client import GitHubClient
+from pipelines.github_billing.settings import (
+    AI_CREDIT_PATH,
+    AI_CREDITS_START,
+    COST_CENTERS_PATH,
+    MONEY_PRECISION,
+    MONEY_SCALE,
+    NO_COST_CENTER,
+    PREMIUM_REQUEST_PATH,
+    SEATS_PATH,
+    SEATS_PER_PAGE,
+    USAGE_PATH,
+)
+
+logger = logging.getLogger(__name__)
+
+_DECIMAL = {"data_type": "decimal", "precision": MONEY_PRECISION, "scale": MONEY_SCALE}
+_NOT_NULL_TEXT = {"data_type": "text", "nullable": False}
+
+
+def _decimals(*names: str) -> TTableSchemaColumns:
+    return {name: dict(_DECIMAL) for name in names}  # type: ignore[misc]
+
+
+USAGE_ITEM_COLUMNS: TTableSchemaColumns = {
+    "usage_date": {"data_type": "date", "nullable": False},
+    "cost_center_id": _NOT_NULL_TEXT,  # type: ignore[typeddict-item]
+    "date_raw": {"data_type": "text"},
+    "repository_name_raw": {"data_type": "text", "nullable": True},
+    "extracted_at": {"data_type": "timestamp"},
+    **_decimals("quantity", "price_per_unit", "gross_amount", "discount_amount", "net_amount"),
+}
+MODEL_USAGE_COLUMNS: TTableSchemaColumns = {
+    "usage_date": {"data_type": "date", "nullable": False},
+    "cost_center_id": _NOT_NULL_TEXT,  # type: ignore[typeddict-item]
+    "cost_center_name": {"data_type": "text", "nullable": True},
+    "extracted_at": {"data_type": "timestamp"},
+    **_decimals(
+        "price_per_unit", "gross_quantity", "gross_amount", "discount_quantity",
+        "discount_amount", "net_quantity", "net_amount",
+    ),
+}
+SEAT_COLUMNS: TTableSchemaColumns = {
+    "snapshot_date": {"data_type": "date", "nullable": False},
+    "assignee_id": {"data_type": "bigint"},
+    "assigning_team_name": {"data_type": "text", "nullable": True},
+    "assigning_team_type": {"data_type": "text", "nullable": True},
+    "created_at": {"data_type": "timestamp"},
+    "updated_at": {"data_type": "timestamp", "nullable": True},
+    "pending_cancellation_date": {"data_type": "date", "nullable": True},
+    "last_activity_at": {"data_type": "timestamp", "nullable": True},
+    "last_activity_editor": {"data_type": "text", "nullable": True},
+    "last_authenticated_at": {"data_type": "timestamp", "nullable": True},
+    "extracted_at": {"data_type": "timestamp"},
+}
+COST_CENTER_COLUMNS: TTableSchemaColumns = {
+    "azure_subscription": {"data_type": "text", "nullable": True},
+    "ai_credit_pool_enabled": {"data_type": "bool", "nullable": True},
+    "extracted_at": {"data_type": "timestamp"},
+    **_decimals("ai_credit_pool_target_amount", "ai_credit_pool_current_amount"),
+}
+
+
+@dataclass
+class LoadWindow:
+    """Which days a run asks GitHub for. `since`/`until` are an explicit backfill."""
+
+    today: date
+    start_date: date
+    lookback_days: int
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def last_day(self) -> date:
+        """Only complete UTC days are loaded: yesterday, unless `until` says earlier."""
+        yesterday = self.today - timedelta(days=1)
+        return min(self.until, yesterday) if self.until else yesterday
+
+    def first_day(self, cursor_last_value: date | None) -> date:
+        if self.since:
+            return self.since
+        if cursor_last_value is None or cursor_last_value <= self.start_date:
+            return self.start_date
+        return max(self.start_date, cursor_last_value - timedelta(days=self.lookback_days))
+
+    def incremental(self, cursor: str) -> dlt.sources.incremental[date]:
+        """The cursor for a daily resource. A backfill (since/until) leaves the state alone."""
+        if self.since or self.until:
+            return dlt.sources.incremental(
+                cursor,
+                initial_value=self.since or self.start_date,
+                end_value=self.last_day + timedelta(days=1),
+                primary_key=(),
+            )
+        # lag keeps re-read days from being filtered out; primary_key=() turns off dlt's
+        # boundary de-duplication, which would drop unchanged rows of a restated day.
+        return dlt.sources.incremental(
+            cursor, initial_value=self.start_date, lag=self.lookback_days, primary_key=()
+        )
+
+
+@dataclass
+class CostCenterDirectory:
+    """All cost centers, active and deleted, fetched once per run and shared by resources."""
+
+    client: GitHubClient
+    _centers: list[dict[str, Any]] | None = field(default=None, init=False)
+
+    def all(self) -> list[dict[str, Any]]:
+        if self._centers is None:
+            seen: dict[str, dict[str, Any]] = {}
+            for state in ("active", "deleted"):
+                payload = self.client.get_json(
+                    self.client.path(COST_CENTERS_PATH), params={"state": state}
+                )
+                for center in payload.get("costCenters") or []:
+                    seen.setdefault(center["id"], {"state": state, **center})
+            self._centers = list(seen.values())
+        return self._centers
+
+    def partitions(self) -> list[tuple[str, str | None]]:
+        """(id, name) of every usage partition: no cost center first, then each cost center."""
+        return [(NO_COST_CENTER, None)] + [(c["id"], c.get("name")) for c in self.all()]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _cursor_start(cursor: dlt.sources.incremental[date], window: LoadWindow) -> date:
+    last = cursor.last_value
+    if isinstance(last, datetime):
+        last = last.date()
+    elif isinstance(last, str):
+        last = date.fromisoformat(last[:10])
+    return window.first_day(last)
+
+
+def usage_items(
+    client: GitHubClient, directory: CostCenterDirectory, window: LoadWindow,
+    usage_date: dlt.sources.incremental[date],
+) -> Iterator[list[dict[str, Any]]]:
+    """Daily usage from `/settings/billing/usage`, one request per day and partition.
+
+    `/usage` returns only usage in no cost center unless `cost_center_id` is given, so a
+    complete day is the default partition plus one per cost center, active or deleted.
+    """
+    extracted_at = _now()
+    for day in rows.day_range(_cursor_start(usage_date, window), window.last_day):
+        for cc_id, _name in directory.partitions():
+            params: dict[str, Any] = {"year": day.year, "month": day.month, "day": day.day}
+            if cc_id != NO_COST_CENTER:
+                params["cost_center_id"] = cc_id
+            payload = client.get_json(client.path(USAGE_PATH), params=params)
+            batch = [
+                rows.usage_item_row(item, cc_id, extracted_at)
+                for item in payload.get("usageItems") or []
+            ]
+            if batch:
+                yield batch
+
+
+def model_usage(
+    client: GitHubClient, directory: CostCenterDirectory, window: LoadWindow,
+    usage_date: dlt.sources.incremental[date], ai_credits: bool,
+) -> Iterator[list[dict[str, Any]]]:
+    """Copilot usage by model per day and partition: premium requests until 2026-05-31,
+    AI credits from 2026-06-01. Days outside the unit's period are not requested."""
+    path = client.path(AI_CREDIT_PATH if ai_credits else PREMIUM_REQUEST_PATH)
+    extracted_at = _now()
+    for day in rows.day_range(_cursor_start(usage_date, window), window.last_day):
+        if (day >= AI_CREDITS_START) != ai_credits:
+            continue
+        for cc_id, name in directory.partitions():
+            params = {"year": day.year, "month": day.month, "day": day.day, "cost_center_id": cc_id}
+            payload = client.get_json(path, params=params)
+            batch = [
+                rows.model_usage_row(item, day, cc_id, name, extracted_at)
+                for item in payload.get("usageItems") or []
+            ]
+            if batch:
+                yield batch
+
+
+def copilot_seats(client: GitHubClient, window: LoadWindow) -> Iterator[list[dict[str, Any]]]:
+    """Today's seat assignments, one row per (holder, granting org or team), as a dated
+    snapshot: history builds up run after run, so removed seats keep their seat-days."""
+    extracted_at = _now()
+    for page in client.get_pages(
+        client.path(SEATS_PATH), params={"per_page": SEATS_PER_PAGE, "page": 1}
+    ):
+        yield [rows.seat_row(seat, window.today, extracted_at) for seat in page.get("seats") or []]
+
+
+def cost_centers(directory: CostCenterDirectory) -> Iterator[dict[str, Any]]:
+    extracted_at = _now()
+    for center in directory.all():
+        yield rows.cost_center_row(center, extracted_at)
+
+
+def cost_center_resources(directory: CostCenterDirectory) -> Iterator[dict[str, Any]]:
+    for center in directory.all():
+        yield from rows.cost_center_resource_rows(center)

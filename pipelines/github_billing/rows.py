@@ -1,0 +1,195 @@
+"""Pure helpers that turn GitHub's billing payloads into raw-table rows.
+
+GitHub is inconsistent (dates as dates or datetimes, integer or float quantities, casing drift
+in product, SKU and unit): each row keeps the raw value beside the normalised one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from pipelines.github_billing.settings import MONEY_SCALE, NO_COST_CENTER
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def normalise_key(value: str | None) -> str:
+    """`Actions Linux` / `actions_linux` / ` ACTIONS-linux ` -> `actions_linux`."""
+    return _NON_WORD.sub("_", (value or "").strip().lower()).strip("_")
+
+
+def parse_usage_date(value: str) -> date:
+    """GitHub sends `2025-01-01` or `2025-01-01T00:00:00Z` (or with an offset): a UTC day."""
+    text = value.strip()
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).date()
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    """Seat timestamps carry offsets (`-06:00`): keep the instant, expressed in UTC."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+_SCALE = Decimal(1).scaleb(-MONEY_SCALE)
+
+
+def as_decimal(value: Any) -> Decimal:
+    """Amounts arrive as Decimal (exact JSON parsing) or int and never go through float;
+    they are fixed to the raw tables' scale so the loader never has to round."""
+    if isinstance(value, bool) or value is None or value == "":
+        number = Decimal(0)
+    elif isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):  # only from callers that parsed JSON themselves
+        number = Decimal(repr(value))
+    else:
+        number = Decimal(str(value).strip())
+    return number.quantize(_SCALE, rounding=ROUND_HALF_EVEN)
+
+
+def enterprise_slug(value: str) -> str:
+    """Accept `acme-corp` or `https://github.com/enterprises/acme-corp[/...]`."""
+    text = value.strip()
+    if "://" in text or text.startswith("github.com/"):
+        parts = [p for p in urlsplit(text if "://" in text else f"https://{text}").path.split("/") if p]
+        if len(parts) >= 2 and parts[0] == "enterprises":
+            return parts[1]
+        raise ValueError(
+            f"'{value}' is not an enterprise URL: expected https://github.com/enterprises/<slug>."
+        )
+    return text.strip("/")
+
+
+def day_range(start: date, end: date) -> Iterator[date]:
+    """Every day from start to end, both included."""
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
+
+
+def usage_item_row(
+    item: dict[str, Any], cost_center_id: str, extracted_at: datetime
+) -> dict[str, Any]:
+    """One `/usage` item as a raw row, tagged with the cost-center partition it came from."""
+    repository = item.get("repositoryName")
+    return {
+        "usage_date": parse_usage_date(item["date"]),
+        "date_raw": item["date"],
+        "cost_center_id": cost_center_id or NO_COST_CENTER,
+        "organization_name": item.get("organizationName") or "",
+        "repository_name": repository or "",
+        "repository_name_raw": repository,
+        "product": normalise_key(item.get("product")),
+        "product_raw": item.get("product"),
+        "sku": normalise_key(item.get("sku")),
+        "sku_raw": item.get("sku"),
+        "unit_type": normalise_key(item.get("unitType")),
+        "unit_type_raw": item.get("unitType"),
+        "quantity": as_decimal(item.get("quantity")),
+        "price_per_unit": as_decimal(item.get("pricePerUnit")),
+        "gross_amount": as_decimal(item.get("grossAmount")),
+        "discount_amount": as_decimal(item.get("discountAmount")),
+        "net_amount": as_decimal(item.get("netAmount")),
+        "extracted_at": extracted_at,
+    }
+
+
+def model_usage_row(
+    item: dict[str, Any], day: date, cost_center_id: str, cost_center_name: str | None,
+    extracted_at: datetime,
+) -> dict[str, Any]:
+    """One premium-request / AI-credit item (per model) for one day and partition."""
+    return {
+        "usage_date": day,
+        "cost_center_id": cost_center_id,
+        "cost_center_name": cost_center_name,
+        "product": normalise_key(item.get("product")),
+        "product_raw": item.get("product"),
+        "sku": normalise_key(item.get("sku")),
+        "sku_raw": item.get("sku"),
+        "model": item.get("model") or "",
+        "unit_type": normalise_key(item.get("unitType")),
+        "unit_type_raw": item.get("unitType"),
+        "price_per_unit": as_decimal(item.get("pricePerUnit")),
+        "gross_quantity": as_decimal(item.get("grossQuantity")),
+        "gross_amount": as_decimal(item.get("grossAmount")),
+        "discount_quantity": as_decimal(item.get("discountQuantity")),
+        "discount_amount": as_decimal(item.get("discountAmount")),
+        "net_quantity": as_decimal(item.get("netQuantity")),
+        "net_amount": as_decimal(item.get("netAmount")),
+        "extracted_at": extracted_at,
+    }
+
+
+def seat_row(seat: dict[str, Any], snapshot_date: date, extracted_at: datetime) -> dict[str, Any]:
+    """One entry of GitHub's seats list: a holder granted Copilot through one org or team."""
+    assignee = seat.get("assignee") or {}
+    org = seat.get("organization") or {}
+    team = seat.get("assigning_team") or {}
+    team_type = team.get("type") or ("team" if team.get("slug") and "privacy" in team else None)
+    if team and not team_type:
+        team_type = "enterprise-team" if "sync_to_organizations" in team else "team"
+    pending = seat.get("pending_cancellation_date")
+    login = assignee.get("login") or ""
+    organization = org.get("login") or ""
+    team_slug = team.get("slug") or ""
+    return {
+        "snapshot_date": snapshot_date,
+        "seat_key": f"{login}|{organization}|{team_slug}",
+        "assignee_login": login,
+        "assignee_id": assignee.get("id"),
+        "assignee_type": assignee.get("type"),
+        "organization_login": organization,
+        "assigning_team_slug": team_slug,
+        "assigning_team_name": team.get("name"),
+        "assigning_team_type": team_type,
+        "plan_type": seat.get("plan_type") or "unknown",
+        "created_at": parse_timestamp(seat.get("created_at")),
+        "updated_at": parse_timestamp(seat.get("updated_at")),
+        "pending_cancellation_date": date.fromisoformat(pending) if pending else None,
+        "last_activity_at": parse_timestamp(seat.get("last_activity_at")),
+        "last_activity_editor": seat.get("last_activity_editor"),
+        "last_authenticated_at": parse_timestamp(seat.get("last_authenticated_at")),
+        "extracted_at": extracted_at,
+    }
+
+
+def cost_center_row(center: dict[str, Any], extracted_at: datetime) -> dict[str, Any]:
+    pool = center.get("ai_credit_pool_state") or {}
+    return {
+        "id": center["id"],
+        "name": center.get("name"),
+        "state": (center.get("state") or "active").lower(),
+        "azure_subscription": center.get("azure_subscription"),
+        "ai_credit_pool_enabled": center.get("ai_credit_pool_enabled"),
+        "ai_credit_pool_target_amount": pool.get("target_amount"),
+        "ai_credit_pool_current_amount": pool.get("current_amount"),
+        "extracted_at": extracted_at,
+    }
+
+
+def cost_center_resource_rows(center: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for resource in center.get("resources") or []:
+        yield {
+            "cost_center_id": center["id"],
+            "resource_type": normalise_key(resource.get("type")),
+            "resource_type_raw": resource.get("type"),
+            "resource_name": resource.get("name") or "",
+        }

@@ -1,0 +1,35 @@
+"""Constants of the github_billing source: API paths, versions and loading defaults."""
+
+from datetime import date
+
+DEFAULT_BASE_URL = "https://api.github.com"
+API_VERSION = "2022-11-28"
+USER_AGENT = "github-billing-elt"
+ACCEPT = "application/vnd.github+json"
+
+PIPELINE_NAME = "github_billing"
+RAW_DATASET = "github_billing_raw"
+DEFAULT_DUCKDB_PATH = "data/github_billing.duckdb"
+
+# GitHub restates recent days; every run re-reads this many days before the last loaded one.
+DEFAULT_LOOKBACK_DAYS = 7
+# GitHub serves only the past 24 months of usage.
+HISTORY_MONTHS = 24
+# Copilot billed premium requests until 2026-05-31 and AI credits from 2026-06-01.
+AI_CREDITS_START = date(2026, 6, 1)
+NO_COST_CENTER = "none"
+SEATS_PER_PAGE = 100
+
+ENTERPRISE_PATH = "/enterprises/{enterprise}"
+USAGE_PATH = ENTERPRISE_PATH + "/settings/billing/usage"
+SUMMARY_PATH = ENTERPRISE_PATH + "/settings/billing/usage/summary"
+PREMIUM_REQUEST_PATH = ENTERPRISE_PATH + "/settings/billing/premium_request/usage"
+AI_CREDIT_PATH = ENTERPRISE_PATH + "/settings/billing/ai_credit/usage"
+COST_CENTERS_PATH = ENTERPRISE_PATH + "/settings/billing/cost-centers"
+SEATS_PATH = ENTERPRISE_PATH + "/copilot/billing/seats"
+
+# Money, quantities and prices: GitHub sends up to nine decimals on amounts and ten on some
+# unit prices; twelve places keep them exact, 38 digits leave room for any sum. Float noise past
+# twelve places (0.30000000000000004) is rounded half-even.
+MONEY_PRECISION = 38
+MONEY_SCALE = 12

@@ -1,0 +1,110 @@
+"""Runs a load into DuckDB with dlt and builds the dbt models on the same file."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import dlt
+from dlt.common.pipeline import LoadInfo
+
+from pipelines.github_billing import GitHubApiError, GitHubClient, github_billing
+from pipelines.github_billing.settings import PIPELINE_NAME, RAW_DATASET
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+
+
+class RunFailed(Exception):
+    """A run could not complete; the message is the sentence to show the user."""
+
+
+@dataclass
+class LoadResult:
+    rows_loaded: dict[str, int] = field(default_factory=dict)
+    requests_made: int = 0
+    rate_limit_remaining: int | None = None
+    load_info: LoadInfo | None = None
+
+
+def pipelines_dir_for(db_path: Path) -> Path:
+    """dlt's working folder sits beside the DuckDB file, so each database has its own state."""
+    return db_path.parent / f".{db_path.stem}.dlt"
+
+
+def make_pipeline(db_path: Path) -> dlt.Pipeline:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    return dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        destination=dlt.destinations.duckdb(str(db_path)),
+        dataset_name=RAW_DATASET,
+        pipelines_dir=str(pipelines_dir_for(db_path)),
+        progress="log" if os.environ.get("GITHUB_BILLING_PROGRESS") else None,
+    )
+
+
+def find_api_error(exc: BaseException) -> GitHubApiError | None:
+    """dlt wraps resource errors several levels deep; find the sentence we raised."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, GitHubApiError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def load(db_path: Path, client: GitHubClient, access_token: str, **source_args: Any) -> LoadResult:
+    """Extract and load every resource; raise RunFailed with a sentence on failure."""
+    pipeline = make_pipeline(db_path)
+    source = github_billing(
+        enterprise=client.enterprise, access_token=access_token, client=client, **source_args
+    )
+    try:
+        info = pipeline.run(source, loader_file_format="parquet")
+    except Exception as exc:
+        api_error = find_api_error(exc)
+        if api_error is not None:
+            raise RunFailed(str(api_error)) from None
+        raise
+    counts = {
+        table: count
+        for table, count in (pipeline.last_trace.last_normalize_info.row_counts or {}).items()
+        if not table.startswith("_dlt")
+    }
+    return LoadResult(
+        rows_loaded=counts,
+        requests_made=client.requests_made,
+        rate_limit_remaining=client.rate_limit_remaining,
+        load_info=info,
+    )
+
+
+def build_models(db_path: Path, select: list[str] | None = None, quiet: bool = True) -> None:
+    """`dbt build` in-process on the same DuckDB file the load wrote."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ["GITHUB_BILLING_DUCKDB"] = str(db_path.resolve())
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    args = [
+        "build",
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+    ]
+    if quiet:
+        args += ["--quiet"]
+    if select:
+        args += ["--select", *select]
+    result = dbtRunner().invoke(args)
+    if not result.success:
+        detail = f": {result.exception}" if result.exception else ""
+        raise RunFailed(
+            "dbt build failed on the loaded data" + detail
+            + f"; run `dbt build --project-dir {DBT_PROJECT_DIR.name}` to see which model or test."
+        )

@@ -1,0 +1,67 @@
+"""What a run prints at the end: tables, period, money, and where the data is."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from pipelines.github_billing.settings import RAW_DATASET
+
+
+def _money(value: Decimal | float | None) -> str:
+    return f"${Decimal(value or 0):,.2f}"
+
+
+def _top(con: duckdb.DuckDBPyConnection, title: str, sql: str) -> list[str]:
+    try:
+        found = con.execute(sql).fetchall()
+    except duckdb.Error:
+        return []  # the mart is not built (e.g. --no-build): say nothing rather than guess
+    if not found:
+        return []
+    lines = [f"  {title}:"]
+    lines += [f"    {str(name):<40} {_money(amount):>14}" for name, amount in found]
+    return lines
+
+
+def render(db_path: Path) -> str:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_name not like '\\_dlt%' escape '\\' order by table_name",
+            [RAW_DATASET],
+        ).fetchall()
+        lines = [f"Raw tables in {RAW_DATASET}:"]
+        for (table,) in tables:
+            (count,) = con.execute(f'select count(*) from {RAW_DATASET}."{table}"').fetchone()
+            lines.append(f"  {table:<28} {count:>10,} rows")
+        first, last, net = con.execute(
+            f"select min(usage_date), max(usage_date), sum(net_amount) from {RAW_DATASET}.usage_items"
+        ).fetchone()
+        lines.append(f"Period covered: {first} to {last}")
+        lines.append(f"Total net cost: {_money(net)}")
+        lines += _top(con, "Top organizations by net cost", """
+            select organization_name, sum(net_amount) from marts.fct_daily_cost_by_organization
+            group by 1 order by 2 desc limit 5""")
+        lines += _top(con, "Cost centers by net cost", """
+            select cost_center_name, sum(net_amount) from marts.fct_daily_cost_by_cost_center
+            group by 1 order by 2 desc limit 8""")
+        lines += _top(con, "Top Copilot seat holders by cost", """
+            select seat_holder_login, sum(net_amount) from marts.fct_daily_cost_by_seat_holder
+            group by 1 order by 2 desc limit 5""")
+        lines += _top(con, "Most expensive AI models", """
+            select model_name, sum(net_amount) from marts.fct_daily_cost_by_model
+            group by 1 order by 2 desc limit 5""")
+        lines += _top(con, "Idle Copilot seats (monthly cost)", """
+            select count(*) || ' idle seats', sum(monthly_cost) from marts.idle_copilot_seats""")
+    finally:
+        con.close()
+    lines.append(f"DuckDB file: {db_path}")
+    lines.append(
+        f"Open it with: duckdb {db_path}  (or python -c \"import duckdb; "
+        f"duckdb.connect('{db_path}', read_only=True).sql('show all tables').show()\")"
+    )
+    return "\n".join(lines)
