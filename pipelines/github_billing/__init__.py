@@ -16,7 +16,11 @@ from dlt.sources import DltResource
 from pipelines.github_billing import resources as r
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
 from pipelines.github_billing.rows import enterprise_slug
-from pipelines.github_billing.settings import DEFAULT_BASE_URL, DEFAULT_LOOKBACK_DAYS
+from pipelines.github_billing.settings import (
+    DEFAULT_BASE_URL,
+    DEFAULT_LOOKBACK_DAYS,
+    SEATS_PER_PAGE,
+)
 
 __all__ = ["GitHubApiError", "GitHubClient", "default_start_date", "github_billing"]
 
@@ -43,6 +47,7 @@ def github_billing(
     since: str | None = None,
     until: str | None = None,
     today: str | None = None,
+    seats_per_page: int = SEATS_PER_PAGE,
     client: GitHubClient | None = None,
 ) -> Sequence[DltResource]:
     """GitHub billing for one enterprise.
@@ -55,6 +60,7 @@ def github_billing(
         lookback_days: days before the last loaded one that every run re-reads (restatements).
         since / until: an explicit backfill window; it does not move the incremental cursor.
         today: the UTC day the run treats as today (tests pin it).
+        seats_per_page: page size of the seats list (GitHub's maximum, 100, by default).
         client: an already-built client (the CLI shares one between check and run).
     """
     today_date = _as_date(today) or datetime.now(timezone.utc).date()
@@ -92,7 +98,7 @@ def github_billing(
         write_disposition=daily_merge,  # type: ignore[arg-type]
         merge_key="snapshot_date",
         columns=r.SEAT_COLUMNS,
-    )(api, window)
+    )(api, window, int(seats_per_page))
     centers = dlt.resource(
         r.cost_centers,
         name="cost_centers",

@@ -91,11 +91,13 @@ class LoadWindow:
         return min(self.until, yesterday) if self.until else yesterday
 
     def first_day(self, cursor_last_value: date | None) -> date:
+        """`cursor_last_value` is dlt's cursor with `lag` applied: the newest loaded day minus
+        `lookback_days`, so restated days are read again."""
         if self.since:
             return self.since
-        if cursor_last_value is None or cursor_last_value <= self.start_date:
+        if cursor_last_value is None:
             return self.start_date
-        return max(self.start_date, cursor_last_value - timedelta(days=self.lookback_days))
+        return max(self.start_date, cursor_last_value)
 
     def incremental(self, cursor: str) -> dlt.sources.incremental[date]:
         """The cursor for a daily resource. A backfill (since/until) leaves the state alone."""
@@ -196,12 +198,14 @@ def model_usage(
                 yield batch
 
 
-def copilot_seats(client: GitHubClient, window: LoadWindow) -> Iterator[list[dict[str, Any]]]:
+def copilot_seats(
+    client: GitHubClient, window: LoadWindow, per_page: int = SEATS_PER_PAGE
+) -> Iterator[list[dict[str, Any]]]:
     """Today's seat assignments, one row per (holder, granting org or team), as a dated
     snapshot: history builds up run after run, so removed seats keep their seat-days."""
     extracted_at = _now()
     for page in client.get_pages(
-        client.path(SEATS_PATH), params={"per_page": SEATS_PER_PAGE, "page": 1}
+        client.path(SEATS_PATH), params={"per_page": per_page, "page": 1}
     ):
         yield [rows.seat_row(seat, window.today, extracted_at) for seat in page.get("seats") or []]
 

@@ -383,13 +383,13 @@ class Enterprise:
                 if rng.random() < 0.5:
                     continue
                 if credits:
-                    qty = Decimal(rng.randint(1, 4000)) * multiplier / 10
+                    qty = Decimal(rng.randint(1, 600)) * multiplier / 10
                     usage.add_user_usage(
                         day, login, org, cc, model, "Copilot AI Credits", "credits",
                         q9(qty), Decimal("0.01"), day.day <= 5,
                     )
                 else:
-                    qty = Decimal(rng.randint(1, 30)) * multiplier
+                    qty = Decimal(rng.randint(1, 12)) * multiplier
                     usage.add_user_usage(
                         day, login, org, cc, model, "Copilot Premium Request", "requests",
                         q9(qty), Decimal("0.04"), day.day <= 7,

@@ -1,0 +1,62 @@
+"""Shared fixtures: a simulated enterprise served over HTTP, and a load of it into DuckDB."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+# Tests never wait for real backoffs and never phone home.
+os.environ.setdefault("RUNTIME__REQUEST_BACKOFF_FACTOR", "0")
+os.environ.setdefault("RUNTIME__REQUEST_MAX_RETRY_DELAY", "0")
+os.environ.setdefault("RUNTIME__REQUEST_MAX_ATTEMPTS", "3")
+os.environ.setdefault("RUNTIME__REQUEST_TIMEOUT", "5")
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+
+from pipelines.github_billing import GitHubClient  # noqa: E402
+from pipelines.runner import load  # noqa: E402
+from pipelines.simulator import Enterprise, EnterpriseSize, Simulator  # noqa: E402
+from pipelines.simulator.server import DEMO_TOKEN  # noqa: E402
+
+TODAY = date(2026, 11, 25)
+# Small but complete: spans the 2026-06-01 switch from premium requests to AI credits, a
+# deleted cost center, multi-grant seat holders and every product.
+SMALL = EnterpriseSize(orgs=3, repos=8, seat_holders=20, cost_centers=4, days=200, models=4)
+
+
+def make_enterprise(size: EnterpriseSize = SMALL, seed: int = 7) -> Enterprise:
+    return Enterprise(slug="acme-corp", seed=seed, size=size, today=TODAY)
+
+
+def load_into(
+    db_path: Path, sim: Simulator, token: str = DEMO_TOKEN, **source_args: object
+) -> object:
+    client = GitHubClient(sim.base_url, token, sim.enterprise.slug)
+    source_args.setdefault("today", TODAY.isoformat())
+    source_args.setdefault("start_date", sim.enterprise.first_day.isoformat())
+    return load(db_path, client, token, **source_args)
+
+
+@pytest.fixture
+def simulator() -> Iterator[Simulator]:
+    with Simulator(make_enterprise()) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def shared_simulator() -> Iterator[Simulator]:
+    """One enterprise for read-only tests; do not restate or inject faults into it."""
+    with Simulator(make_enterprise()) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def loaded_db(shared_simulator: Simulator, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared enterprise loaded once into DuckDB (raw tables only)."""
+    db_path = tmp_path_factory.mktemp("loaded") / "billing.duckdb"
+    load_into(db_path, shared_simulator)
+    return db_path
