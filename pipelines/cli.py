@@ -111,16 +111,43 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 2
 
 
+def _validate_window(since: date | None, until: date | None, today: date) -> None:
+    oldest = date(today.year - 2, today.month, 1)
+    if since and since >= today:
+        raise UsageError(f"--since {since} is not in the past: GitHub has complete days only up to yesterday.")
+    if since and since < oldest:
+        raise UsageError(
+            f"--since {since} is before GitHub's 24-month window: the oldest day it serves is {oldest}."
+        )
+    if since and until and until < since:
+        raise UsageError(f"--until {until} is before --since {since}.")
+
+
 def _run(
     db_path: Path, cfg: dict[str, Any], since: date | None, until: date | None,
     build: bool, today: str | None = None,
 ) -> int:
-    from pipelines import runner, summary
+    from pipelines import ops, runner, summary
 
-    if since and until and until < since:
-        raise UsageError(f"--until {until} is before --since {since}.")
+    today_date = _parse_day(today, "--today") or datetime.now(timezone.utc).date()
+    _validate_window(since, until, today_date)
+    with ops.run_lock(db_path):
+        ops.check_db_writable(db_path)
+        record = ops.RunRecord(started_at=datetime.now(timezone.utc), command="run")
+        try:
+            return _checked_load(db_path, cfg, since, until, build, today, record, runner, summary)
+        finally:
+            record.ended_at = datetime.now(timezone.utc)
+            ops.record_run(db_path, record)
+
+
+def _checked_load(
+    db_path: Path, cfg: dict[str, Any], since: date | None, until: date | None, build: bool,
+    today: str | None, record: Any, runner: Any, summary: Any,
+) -> int:
     client, report = _client_and_check(cfg["enterprise"], cfg["access_token"], cfg["base_url"])
     _print_check(report)
+    record.outcome, record.error = "error", " ".join(report.problems) or None
     if not report.ok:
         print("Nothing was loaded.", file=sys.stderr)
         return 2
@@ -135,6 +162,7 @@ def _run(
         source_args["lookback_days"] = int(cfg["lookback_days"])
     try:
         result = runner.load(db_path, client, cfg["access_token"], **source_args)
+        record.rows_per_table = result.rows_loaded
         print(
             f"Loaded {sum(result.rows_loaded.values()):,} rows with {result.requests_made} API "
             f"requests (rate-limit budget left: {result.rate_limit_remaining})."
@@ -143,8 +171,13 @@ def _run(
             runner.build_models(db_path)
             print("dbt build: all models and tests passed.")
     except runner.RunFailed as exc:
+        record.error = str(exc)
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        record.requests_made = client.requests_made
+        record.rate_limit_remaining = client.rate_limit_remaining
+    record.outcome, record.error = "success", None
     print(summary.render(db_path))
     return 0
 
@@ -156,6 +189,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         _parse_day(args.since, "--since"), _parse_day(args.until, "--until"),
         build=not args.no_build, today=args.today,
     )
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import json
+
+    from pipelines import ops
+
+    db_path = _db_path(args, "data/github_billing.duckdb")
+    try:
+        health = ops.health(db_path, stale_after_hours=args.stale_after_hours)
+    except ops.OpsError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps(
+            {"state": health.state, "sentence": health.sentence, "database": str(db_path),
+             "last_runs": health.last_runs},
+            default=str, indent=2,
+        ))
+    else:
+        print(f"{health.state}: {health.sentence}")
+        for run in health.last_runs:
+            line = (
+                f"  {run['started_at']:%Y-%m-%d %H:%M} {run['outcome']:<8} "
+                f"{run['rows_loaded'] or 0:>9,} rows {run['requests_made'] or 0:>6} requests"
+            )
+            print(line + (f"  {run['error']}" if run["error"] else ""))
+    return health.exit_code
 
 
 def _simulator_from_args(args: argparse.Namespace) -> Any:
@@ -245,6 +305,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
+    p = sub.add_parser("status", help="connection health: Pending Data, Healthy, Stale or Error")
+    p.add_argument("--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--stale-after-hours", type=float, default=36.0,
+        help="Stale when the last successful run is older than this (default 36)",
+    )
+    p.set_defaults(func=cmd_status)
+
     p = sub.add_parser("demo", help="run the whole pipeline on a built-in demo enterprise")
     p.add_argument("--db", help="DuckDB file (default data/demo.duckdb)")
     p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
@@ -262,11 +331,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     _prepare_environment()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    from pipelines.ops import OpsError
+
     try:
         return int(args.func(args))
-    except UsageError as exc:
+    except (UsageError, OpsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        if os.environ.get("GITHUB_BILLING_DEBUG"):
+            raise
+        print(
+            f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            " (set GITHUB_BILLING_DEBUG=1 for the traceback, and please report it).",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -67,11 +67,22 @@ def load(db_path: Path, client: GitHubClient, access_token: str, **source_args: 
         enterprise=client.enterprise, access_token=access_token, client=client, **source_args
     )
     try:
+        if pipeline.has_pending_data:
+            # A run that was killed left extracted or half-loaded packages: finish them first
+            # (dlt's run() would otherwise load them and drop this run's new data).
+            logger.warning("finishing the load packages an interrupted run left behind")
+            pipeline.normalize()
+            pipeline.load()
         info = pipeline.run(source, loader_file_format="parquet")
     except Exception as exc:
         api_error = find_api_error(exc)
         if api_error is not None:
             raise RunFailed(str(api_error)) from None
+        if "Could not set lock" in str(exc):
+            raise RunFailed(
+                f"The DuckDB file {db_path} was opened by another program during the load: "
+                "close it and run again; the next run finishes what this one started."
+            ) from None
         raise
     counts = {
         table: count

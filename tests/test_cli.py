@@ -75,7 +75,12 @@ def test_a_bad_token_loads_nothing_and_exits_non_zero(sim, tmp_path: Path) -> No
     assert "fine-grained personal access token" in done.stderr
     assert "Nothing was loaded." in done.stderr
     assert "Traceback" not in done.stderr
-    assert not db.exists()
+    con = duckdb.connect(str(db), read_only=True)
+    schemas = {r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()}
+    (outcome, error) = con.execute("select outcome, error from github_billing_ops.runs").fetchone()
+    con.close()
+    assert "github_billing_raw" not in schemas  # nothing loaded, only the run log
+    assert outcome == "error" and "fine-grained" in error
 
 
 def test_check_exits_non_zero_with_one_sentence_for_a_wrong_slug(sim) -> None:

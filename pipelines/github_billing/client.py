@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from dlt.sources.helpers.requests.retry import Client as RetryingSession
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator, SinglePagePaginator
 
+from pipelines.github_billing.retry import GitHubRetryingSession
 from pipelines.github_billing.settings import ACCEPT, API_VERSION, USER_AGENT
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class GitHubClient:
         self.rate_limit_remaining: int | None = None
         self.rate_limit_reset: int | None = None
         self.last_scopes: tuple[str, ...] | None = None
-        retrying = RetryingSession(raise_for_status=False)
+        retrying = GitHubRetryingSession()
         retrying.configure()  # timeouts, attempts and backoff from dlt's [runtime] config
         self._rest = RESTClient(
             base_url=self.base_url,

@@ -2,7 +2,7 @@
 
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -11,7 +11,7 @@ import dlt
 from dlt.common.schema.typing import TTableSchemaColumns
 
 from pipelines.github_billing import rows
-from pipelines.github_billing.client import GitHubClient
+from pipelines.github_billing.client import GitHubApiError, GitHubClient
 from pipelines.github_billing.settings import (
     AI_CREDIT_PATH,
     AI_CREDITS_START,
@@ -143,6 +143,22 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _shaped(
+    shape: Callable[[dict[str, Any]], dict[str, Any]], items: Any, endpoint: str, day: date
+) -> list[dict[str, Any]]:
+    """Shape a response's items, or fail the whole response with a sentence: a malformed
+    payload must never load half-way."""
+    try:
+        return [shape(item) for item in items or []]
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        detail = f"missing field {exc}" if isinstance(exc, KeyError) else type(exc).__name__
+        raise GitHubApiError(
+            f"GitHub sent an unreadable item ({detail}) from {endpoint} for {day}: nothing from "
+            "that response was loaded; run again, and report it if it persists.",
+            endpoint=endpoint,
+        ) from None
+
+
 def _cursor_start(cursor: dlt.sources.incremental[date], window: LoadWindow) -> date:
     last = cursor.last_value
     if isinstance(last, datetime):
@@ -168,10 +184,10 @@ def usage_items(
             if cc_id != NO_COST_CENTER:
                 params["cost_center_id"] = cc_id
             payload = client.get_json(client.path(USAGE_PATH), params=params)
-            batch = [
-                rows.usage_item_row(item, cc_id, extracted_at)
-                for item in payload.get("usageItems") or []
-            ]
+            batch = _shaped(
+                lambda item, cc=cc_id: rows.usage_item_row(item, cc, extracted_at),
+                payload.get("usageItems"), USAGE_PATH, day,
+            )
             if batch:
                 yield batch
 
@@ -190,10 +206,10 @@ def model_usage(
         for cc_id, name in directory.partitions():
             params = {"year": day.year, "month": day.month, "day": day.day, "cost_center_id": cc_id}
             payload = client.get_json(path, params=params)
-            batch = [
-                rows.model_usage_row(item, day, cc_id, name, extracted_at)
-                for item in payload.get("usageItems") or []
-            ]
+            batch = _shaped(
+                lambda item, cc=cc_id, n=name, d=day: rows.model_usage_row(item, d, cc, n, extracted_at),
+                payload.get("usageItems"), path, day,
+            )
             if batch:
                 yield batch
 
