@@ -264,7 +264,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from pipelines.simulator.server import DEMO_TOKEN
 
+    from pipelines.simulator.faults import parse_fault_spec
+
     sim = _simulator_from_args(args)
+    for spec in args.fault or []:
+        try:
+            sim.inject(parse_fault_spec(spec))
+        except ValueError as exc:
+            raise UsageError(f"--fault {spec}: {exc}.") from None
     ent = sim.enterprise
     print(f"Serving enterprise '{ent.slug}' at {sim.base_url} ({ent.first_day} to {ent.last_day}).")
     print(f"Token: {DEMO_TOKEN}  (Ctrl-C to stop)", flush=True)
@@ -322,6 +329,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="serve the local GitHub billing API on a port")
     p.add_argument("--port", type=int, default=8765)
+    p.add_argument(
+        "--fault", action="append", metavar="KIND[:PATH_REGEX[:TIMES]]",
+        help="misbehave like GitHub does, e.g. 503:/usage$:2, secondary-429, primary, slow, "
+        "truncate, reset, unknown-field, missing-optional, casing (repeatable)",
+    )
     _add_enterprise_shape(p)
     p.set_defaults(func=cmd_simulate)
     return parser

@@ -57,6 +57,8 @@ class Fault:
     mode: str = "status"  # status | slow | truncate | reset | mutate
     delay: float = 0.0
     mutate: Callable[[Any], Any] | None = None
+    query: dict[str, str] | None = None  # only requests with these query values
+    headers_fn: Callable[[], dict[str, str]] | None = None  # headers computed when served
 
 
 @dataclass
@@ -141,9 +143,12 @@ class Simulator:
         with self._lock:
             self.requests.clear()
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, path: str, query: dict[str, str]) -> Fault | None:
         with self._lock:
             for fault in self.faults:
+                wanted = fault.query or {}
+                if any(query.get(k) != v for k, v in wanted.items()):
+                    continue
                 if fault.times > 0 and re.search(fault.path, path):
                     fault.times -= 1
                     if fault.times == 0:
@@ -204,9 +209,12 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}") if length else {}
             status, payload, headers = _route(sim, self, method, parts.path, query, body)
+            fault = (
+                sim._take_fault(parts.path, query) if not parts.path.startswith("/_sim") else None
+            )
+            served = fault.status if fault and fault.mode == "status" else status
             with sim._lock:
-                sim.requests.append(LoggedRequest(method, parts.path, query, status))
-            fault = sim._take_fault(parts.path) if not parts.path.startswith("/_sim") else None
+                sim.requests.append(LoggedRequest(method, parts.path, query, served))
             self._send(status, payload, headers, fault)
 
         def _send(
@@ -216,6 +224,8 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
                 status = fault.status
                 payload = fault.body if fault.body is not None else _error(status, "Server Error")[1]
                 headers = {**headers, **fault.headers}
+                if fault.headers_fn:
+                    headers.update(fault.headers_fn())
             if fault and fault.mode == "mutate" and fault.mutate:
                 payload = fault.mutate(payload)
             if fault and fault.mode == "slow":
