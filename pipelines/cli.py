@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import shutil
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -58,6 +59,11 @@ def _validate_base_url(url: str) -> str:
 def _config() -> dict[str, Any]:
     import dlt
 
+    from pipelines.config_check import unknown_key_problems
+
+    problems = unknown_key_problems(Path(os.environ.get("DLT_PROJECT_DIR", ".")))
+    if problems:
+        raise UsageError(" ".join(problems))
     section = "sources.github_billing"
 
     def get(key: str, secret: bool = False) -> Any:
@@ -114,36 +120,50 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _validate_window(since: date | None, until: date | None, today: date) -> None:
     oldest = date(today.year - 2, today.month, 1)
     if since and since >= today:
-        raise UsageError(f"--since {since} is not in the past: GitHub has complete days only up to yesterday.")
+        raise UsageError(
+            f"--since {since} is not in the past: GitHub has complete days only up to yesterday."
+        )
     if since and since < oldest:
         raise UsageError(
-            f"--since {since} is before GitHub's 24-month window: the oldest day it serves is {oldest}."
+            f"--since {since} is before GitHub's 24-month window: "
+            f"the oldest day it serves is {oldest}."
         )
     if since and until and until < since:
         raise UsageError(f"--until {until} is before --since {since}.")
 
 
 def _run(
-    db_path: Path, cfg: dict[str, Any], since: date | None, until: date | None,
-    build: bool, today: str | None = None,
+    db_path: Path,
+    cfg: dict[str, Any],
+    since: date | None,
+    until: date | None,
+    build: bool,
+    today: str | None = None,
 ) -> int:
     from pipelines import ops, runner, summary
 
-    today_date = _parse_day(today, "--today") or datetime.now(timezone.utc).date()
+    today_date = _parse_day(today, "--today") or datetime.now(UTC).date()
     _validate_window(since, until, today_date)
     with ops.run_lock(db_path):
         ops.check_db_writable(db_path)
-        record = ops.RunRecord(started_at=datetime.now(timezone.utc), command="run")
+        record = ops.RunRecord(started_at=datetime.now(UTC), command="run")
         try:
             return _checked_load(db_path, cfg, since, until, build, today, record, runner, summary)
         finally:
-            record.ended_at = datetime.now(timezone.utc)
+            record.ended_at = datetime.now(UTC)
             ops.record_run(db_path, record)
 
 
 def _checked_load(
-    db_path: Path, cfg: dict[str, Any], since: date | None, until: date | None, build: bool,
-    today: str | None, record: Any, runner: Any, summary: Any,
+    db_path: Path,
+    cfg: dict[str, Any],
+    since: date | None,
+    until: date | None,
+    build: bool,
+    today: str | None,
+    record: Any,
+    runner: Any,
+    summary: Any,
 ) -> int:
     client, report = _client_and_check(cfg["enterprise"], cfg["access_token"], cfg["base_url"])
     _print_check(report)
@@ -185,9 +205,12 @@ def _checked_load(
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = _config()
     return _run(
-        _db_path(args, "data/github_billing.duckdb"), cfg,
-        _parse_day(args.since, "--since"), _parse_day(args.until, "--until"),
-        build=not args.no_build, today=args.today,
+        _db_path(args, "data/github_billing.duckdb"),
+        cfg,
+        _parse_day(args.since, "--since"),
+        _parse_day(args.until, "--until"),
+        build=not args.no_build,
+        today=args.today,
     )
 
 
@@ -202,11 +225,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     except ops.OpsError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
-        print(json.dumps(
-            {"state": health.state, "sentence": health.sentence, "database": str(db_path),
-             "last_runs": health.last_runs},
-            default=str, indent=2,
-        ))
+        print(
+            json.dumps(
+                {
+                    "state": health.state,
+                    "sentence": health.sentence,
+                    "database": str(db_path),
+                    "last_runs": health.last_runs,
+                },
+                default=str,
+                indent=2,
+            )
+        )
     else:
         print(f"{health.state}: {health.sentence}")
         for run in health.last_runs:
@@ -221,10 +251,14 @@ def cmd_status(args: argparse.Namespace) -> int:
 def _simulator_from_args(args: argparse.Namespace) -> Any:
     from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
 
-    today = _parse_day(args.today, "--today") or datetime.now(timezone.utc).date()
+    today = _parse_day(args.today, "--today") or datetime.now(UTC).date()
     size = EnterpriseSize(
-        orgs=args.orgs, repos=args.repos, seat_holders=args.seat_holders,
-        cost_centers=args.cost_centers, days=args.days, models=args.models,
+        orgs=args.orgs,
+        repos=args.repos,
+        seat_holders=args.seat_holders,
+        cost_centers=args.cost_centers,
+        days=args.days,
+        models=args.models,
     )
     return Simulator(
         Enterprise(slug=args.enterprise, seed=args.seed, size=size, today=today),
@@ -262,9 +296,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from pipelines.simulator.server import DEMO_TOKEN
-
     from pipelines.simulator.faults import parse_fault_spec
+    from pipelines.simulator.server import DEMO_TOKEN
 
     sim = _simulator_from_args(args)
     for spec in args.fault or []:
@@ -275,15 +308,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     ent = sim.enterprise
     print(f"Serving enterprise '{ent.slug}' at {sim.base_url} ({ent.first_day} to {ent.last_day}).")
     print(f"Token: {DEMO_TOKEN}  (Ctrl-C to stop)", flush=True)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         sim.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 
 def _add_enterprise_shape(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--enterprise", default="demo-enterprise", help="slug of the simulated enterprise")
+    p.add_argument(
+        "--enterprise", default="demo-enterprise", help="slug of the simulated enterprise"
+    )
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--orgs", type=int, default=3)
     p.add_argument("--repos", type=int, default=12)
@@ -305,7 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("run", help="incremental load, then dbt build")
-    p.add_argument("--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)")
+    p.add_argument(
+        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
+    )
     p.add_argument("--since", help="backfill from this UTC date (YYYY-MM-DD)")
     p.add_argument("--until", help="backfill up to this UTC date, included")
     p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
@@ -313,10 +348,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("status", help="connection health: Pending Data, Healthy, Stale or Error")
-    p.add_argument("--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)")
+    p.add_argument(
+        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
-        "--stale-after-hours", type=float, default=36.0,
+        "--stale-after-hours",
+        type=float,
+        default=36.0,
         help="Stale when the last successful run is older than this (default 36)",
     )
     p.set_defaults(func=cmd_status)
@@ -330,7 +369,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="serve the local GitHub billing API on a port")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument(
-        "--fault", action="append", metavar="KIND[:PATH_REGEX[:TIMES]]",
+        "--fault",
+        action="append",
+        metavar="KIND[:PATH_REGEX[:TIMES]]",
         help="misbehave like GitHub does, e.g. 503:/usage$:2, secondary-429, primary, slow, "
         "truncate, reset, unknown-field, missing-optional, casing (repeatable)",
     )
@@ -353,8 +394,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("GITHUB_BILLING_DEBUG"):
             raise
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
         print(
-            f"error: unexpected {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            f"error: unexpected {type(exc).__name__}: {first_line}"
             " (set GITHUB_BILLING_DEBUG=1 for the traceback, and please report it).",
             file=sys.stderr,
         )

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +74,7 @@ def run_lock(db_path: Path) -> Iterator[None]:
     lock_path = db_path.parent / f".{db_path.name}.lock"
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(lock_path, "a+")
+        handle = open(lock_path, "a+")  # noqa: SIM115 -- held open for the whole run
     except OSError as exc:
         raise OpsError(
             f"Cannot write next to {db_path} ({exc.strerror or exc}): choose a writable --db path."
@@ -87,7 +87,8 @@ def run_lock(db_path: Path) -> Iterator[None]:
             holder = handle.read().strip()
             raise OpsError(
                 f"Another github-billing run is in progress on {db_path}"
-                f"{f' (process {holder})' if holder else ''}: wait for it to finish, then run again."
+                f"{f' (process {holder})' if holder else ''}: "
+                "wait for it to finish, then run again."
             ) from None
         handle.seek(0)
         handle.truncate()
@@ -116,9 +117,15 @@ def record_run(db_path: Path, record: RunRecord) -> None:
         con.execute(
             f"insert into {RUNS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                record.started_at, record.ended_at, record.command, record.outcome,
-                json.dumps(record.rows_per_table), sum(record.rows_per_table.values()),
-                record.requests_made, record.rate_limit_remaining, record.error,
+                record.started_at,
+                record.ended_at,
+                record.command,
+                record.outcome,
+                json.dumps(record.rows_per_table),
+                sum(record.rows_per_table.values()),
+                record.requests_made,
+                record.rate_limit_remaining,
+                record.error,
             ],
         )
     finally:
@@ -133,24 +140,31 @@ class Health:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.state == "Healthy" else {"Pending Data": 3, "Stale": 4, "Error": 5}[self.state]
+        return (
+            0
+            if self.state == "Healthy"
+            else {"Pending Data": 3, "Stale": 4, "Error": 5}[self.state]
+        )
 
 
-def health(db_path: Path, stale_after_hours: float = DEFAULT_STALE_AFTER_HOURS,
-           now: datetime | None = None) -> Health:
-    now = now or datetime.now(timezone.utc)
+def health(
+    db_path: Path, stale_after_hours: float = DEFAULT_STALE_AFTER_HOURS, now: datetime | None = None
+) -> Health:
+    now = now or datetime.now(UTC)
     runs: list[dict[str, Any]] = []
     if db_path.exists():
         con = open_db(db_path, read_only=True)
         try:
             exists = con.execute(
                 "select count(*) from information_schema.tables where table_schema = ? and "
-                "table_name = 'runs'", [OPS_SCHEMA],
+                "table_name = 'runs'",
+                [OPS_SCHEMA],
             ).fetchone()[0]
             if exists:
                 cur = con.execute(
                     f"select started_at, ended_at, command, outcome, rows_loaded, requests_made, "
-                    f"rate_limit_remaining, error from {RUNS_TABLE} order by started_at desc limit 10"
+                    f"rate_limit_remaining, error from {RUNS_TABLE} "
+                    "order by started_at desc limit 10"
                 )
                 names = [d[0] for d in cur.description]
                 runs = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -105,8 +105,10 @@ def build_models(db_path: Path, select: list[str] | None = None, quiet: bool = T
     os.environ.setdefault("DO_NOT_TRACK", "1")
     args = [
         "build",
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
     ]
     if quiet:
         args += ["--quiet"]
@@ -116,6 +118,7 @@ def build_models(db_path: Path, select: list[str] | None = None, quiet: bool = T
     if not result.success:
         detail = f": {result.exception}" if result.exception else ""
         raise RunFailed(
-            "dbt build failed on the loaded data" + detail
+            "dbt build failed on the loaded data"
+            + detail
             + f"; run `dbt build --project-dir {DBT_PROJECT_DIR.name}` to see which model or test."
         )

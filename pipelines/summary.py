@@ -22,7 +22,7 @@ def _top(con: duckdb.DuckDBPyConnection, title: str, sql: str) -> list[str]:
     if not found:
         return []
     lines = [f"  {title}:"]
-    lines += [f"    {str(name):<40} {_money(amount):>14}" for name, amount in found]
+    lines += [f"    {name!s:<40} {_money(amount):>14}" for name, amount in found]
     return lines
 
 
@@ -39,29 +39,50 @@ def render(db_path: Path) -> str:
             (count,) = con.execute(f'select count(*) from {RAW_DATASET}."{table}"').fetchone()
             lines.append(f"  {table:<28} {count:>10,} rows")
         first, last, net = con.execute(
-            f"select min(usage_date), max(usage_date), sum(net_amount) from {RAW_DATASET}.usage_items"
+            "select min(usage_date), max(usage_date), sum(net_amount) "
+            f"from {RAW_DATASET}.usage_items"
         ).fetchone()
         lines.append(f"Period covered: {first} to {last}")
         lines.append(f"Total net cost: {_money(net)}")
-        lines += _top(con, "Top organizations by net cost", """
+        lines += _top(
+            con,
+            "Top organizations by net cost",
+            """
             select organization_name, sum(net_amount) from marts.fct_daily_cost_by_organization
-            group by 1 order by 2 desc limit 5""")
-        lines += _top(con, "Cost centers by net cost", """
+            group by 1 order by 2 desc limit 5""",
+        )
+        lines += _top(
+            con,
+            "Cost centers by net cost",
+            """
             select cost_center_name, sum(net_amount) from marts.fct_daily_cost_by_cost_center
-            group by 1 order by 2 desc limit 8""")
-        lines += _top(con, "Top Copilot seat holders by cost", """
+            group by 1 order by 2 desc limit 8""",
+        )
+        lines += _top(
+            con,
+            "Top Copilot seat holders by cost",
+            """
             select seat_holder_login, sum(net_amount) from marts.fct_daily_cost_by_seat_holder
-            group by 1 order by 2 desc limit 5""")
-        lines += _top(con, "Most expensive AI models", """
+            group by 1 order by 2 desc limit 5""",
+        )
+        lines += _top(
+            con,
+            "Most expensive AI models",
+            """
             select model_name, sum(net_amount) from marts.fct_daily_cost_by_model
-            group by 1 order by 2 desc limit 5""")
-        lines += _top(con, "Idle Copilot seats (monthly cost)", """
-            select count(*) || ' idle seats', sum(monthly_cost) from marts.idle_copilot_seats""")
+            group by 1 order by 2 desc limit 5""",
+        )
+        lines += _top(
+            con,
+            "Idle Copilot seats (monthly cost)",
+            """
+            select count(*) || ' idle seats', sum(monthly_cost) from marts.idle_copilot_seats""",
+        )
     finally:
         con.close()
     lines.append(f"DuckDB file: {db_path}")
     lines.append(
-        f"Open it with: duckdb {db_path}  (or python -c \"import duckdb; "
+        f'Open it with: duckdb {db_path}  (or python -c "import duckdb; '
         f"duckdb.connect('{db_path}', read_only=True).sql('show all tables').show()\")"
     )
     return "\n".join(lines)

@@ -18,10 +18,10 @@ os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("GITHUB_BILLING_RATE_LIMIT_FLOOR_SECONDS", "0")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
-from pipelines.github_billing import GitHubClient  # noqa: E402
-from pipelines.runner import load  # noqa: E402
-from pipelines.simulator import Enterprise, EnterpriseSize, Simulator  # noqa: E402
-from pipelines.simulator.server import DEMO_TOKEN  # noqa: E402
+from pipelines.github_billing import GitHubClient
+from pipelines.runner import load
+from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
+from pipelines.simulator.server import DEMO_TOKEN
 
 TODAY = date(2026, 11, 25)
 # Small but complete: spans the 2026-06-01 switch from premium requests to AI credits, a

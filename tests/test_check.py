@@ -54,8 +54,11 @@ def test_a_fine_grained_token_is_refused_before_any_request(sim) -> None:
 
 @pytest.mark.parametrize(
     ("token", "kind"),
-    [("gho_" + "a" * 36, "OAuth app token"), ("ghs_" + "a" * 36, "installation token"),
-     ("not-a-token", "does not look like a classic")],
+    [
+        ("gho_" + "a" * 36, "OAuth app token"),
+        ("ghs_" + "a" * 36, "installation token"),
+        ("not-a-token", "does not look like a classic"),
+    ],
 )
 def test_tokens_that_are_not_classic_pats_are_named(sim, token: str, kind: str) -> None:
     report, _ = check(sim, token)

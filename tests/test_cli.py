@@ -21,7 +21,11 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.Com
     full_env = {**os.environ, **env}
     return subprocess.run(
         [sys.executable, "-m", "pipelines.cli", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -42,7 +46,9 @@ def env_for(sim: Simulator, token: str = DEMO_TOKEN, **extra: str) -> dict[str, 
 
 def test_run_loads_with_env_config_and_prints_a_summary(sim, tmp_path: Path) -> None:
     db = tmp_path / "cli.duckdb"
-    done = run_cli("run", "--no-build", "--db", str(db), "--today", TODAY.isoformat(), env=env_for(sim))
+    done = run_cli(
+        "run", "--no-build", "--db", str(db), "--today", TODAY.isoformat(), env=env_for(sim)
+    )
     assert done.returncode == 0, done.stderr
     assert "Connection OK" in done.stdout
     assert "usage_items" in done.stdout and f"DuckDB file: {db}" in done.stdout
@@ -52,7 +58,10 @@ def test_run_loads_with_env_config_and_prints_a_summary(sim, tmp_path: Path) -> 
     con.close()
     truth = sim.enterprise.ground_truth()["by_day"]
     expected = sum(
-        float(p["net"]) for day, parts in truth.items() if day >= "2026-10-01" for p in parts.values()
+        float(p["net"])
+        for day, parts in truth.items()
+        if day >= "2026-10-01"
+        for p in parts.values()
     )
     assert round(float(net), 2) == round(expected, 2)
     assert DEMO_TOKEN not in done.stdout + done.stderr
@@ -61,7 +70,12 @@ def test_run_loads_with_env_config_and_prints_a_summary(sim, tmp_path: Path) -> 
 def test_db_path_also_comes_from_the_environment(sim, tmp_path: Path) -> None:
     db = tmp_path / "from-env.duckdb"
     done = run_cli(
-        "run", "--no-build", "--since", "2026-11-20", "--today", TODAY.isoformat(),
+        "run",
+        "--no-build",
+        "--since",
+        "2026-11-20",
+        "--today",
+        TODAY.isoformat(),
         env=env_for(sim, GITHUB_BILLING_DUCKDB=str(db)),
     )
     assert done.returncode == 0, done.stderr
@@ -76,7 +90,9 @@ def test_a_bad_token_loads_nothing_and_exits_non_zero(sim, tmp_path: Path) -> No
     assert "Nothing was loaded." in done.stderr
     assert "Traceback" not in done.stderr
     con = duckdb.connect(str(db), read_only=True)
-    schemas = {r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()}
+    schemas = {
+        r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()
+    }
     (outcome, error) = con.execute("select outcome, error from github_billing_ops.runs").fetchone()
     con.close()
     assert "github_billing_raw" not in schemas  # nothing loaded, only the run log
@@ -100,7 +116,10 @@ def test_check_succeeds_and_lists_what_can_be_loaded(sim) -> None:
     ("args", "message"),
     [
         (["run", "--since", "2026-02-30"], "--since must be a date like 2026-01-31"),
-        (["run", "--since", "2026-05-02", "--until", "2026-05-01"], "--until 2026-05-01 is before --since 2026-05-02"),
+        (
+            ["run", "--since", "2026-05-02", "--until", "2026-05-01"],
+            "--until 2026-05-01 is before --since 2026-05-02",
+        ),
     ],
 )
 def test_bad_dates_get_a_sentence(sim, args: list[str], message: str) -> None:
@@ -109,5 +128,7 @@ def test_bad_dates_get_a_sentence(sim, args: list[str], message: str) -> None:
 
 
 def test_plain_http_to_a_remote_host_is_refused(sim) -> None:
-    done = run_cli("check", env=env_for(sim, SOURCES__GITHUB_BILLING__BASE_URL="http://api.example.com"))
+    done = run_cli(
+        "check", env=env_for(sim, SOURCES__GITHUB_BILLING__BASE_URL="http://api.example.com")
+    )
     assert done.returncode == 2 and "would send the token in clear" in done.stderr

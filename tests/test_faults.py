@@ -45,8 +45,17 @@ def load_recent(db: Path, sim: Simulator, **kw: object) -> object:
         (lambda: f.connection_reset(USAGE), USAGE),
         (lambda: f.server_error(r"/copilot/billing/seats$"), r"/copilot/billing/seats$"),
     ],
-    ids=["secondary-403", "secondary-429", "primary", "500x2", "502", "503", "truncated",
-         "reset", "seats-500"],
+    ids=[
+        "secondary-403",
+        "secondary-429",
+        "primary",
+        "500x2",
+        "502",
+        "503",
+        "truncated",
+        "reset",
+        "seats-500",
+    ],
 )
 def test_transient_faults_are_retried_and_the_load_is_exact(
     simulator: Simulator, tmp_path: Path, fault: Callable, path: str
@@ -114,7 +123,9 @@ def test_a_malformed_item_fails_the_run_with_a_sentence_and_loads_none_of_it(
     load_recent(db, simulator)
     before = raw_net_by_day_and_partition(db)
     simulator.inject(f.missing_required_field(USAGE))
-    with pytest.raises(RunFailed, match=r"^GitHub sent an unreadable item \(missing field 'date'\)"):
+    with pytest.raises(
+        RunFailed, match=r"^GitHub sent an unreadable item \(missing field 'date'\)"
+    ):
         load_recent(db, simulator)
     assert raw_net_by_day_and_partition(db) == before
 
@@ -125,7 +136,9 @@ def test_a_primary_limit_resetting_beyond_the_max_delay_stops_at_once(
     monkeypatch.setenv("RUNTIME__REQUEST_MAX_RETRY_DELAY", "5")
     simulator.inject(f.primary_rate_limit(USAGE, reset_in=3600, times=5))
     started = time.monotonic()
-    with pytest.raises(RunFailed, match=r"rate limit is exhausted .* run again after \d\d:\d\d UTC"):
+    with pytest.raises(
+        RunFailed, match=r"rate limit is exhausted .* run again after \d\d:\d\d UTC"
+    ):
         load_recent(tmp_path / "rl.duckdb", simulator)
     assert time.monotonic() - started < 10
     assert len([r for r in simulator.requests_to(USAGE) if r.status == 403]) == 1  # no hammering
@@ -150,7 +163,9 @@ def test_waits_follow_githubs_order_retry_after_then_reset_then_a_minute_doublin
     wait = GitHubWait(multiplier=1, max=3600)
     assert wait(_state(_response(429, {"retry-after": "7"}))) == 7
     reset = str(int(time.time()) + 100)
-    in_reset = wait(_state(_response(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset})))
+    in_reset = wait(
+        _state(_response(403, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}))
+    )
     assert 95 <= in_reset <= 102
     secondary = _response(403, {}, b'{"message": "You have exceeded a secondary rate limit"}')
     assert [wait(_state(secondary, n)) for n in (1, 2, 3)] == [60, 120, 240]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -72,19 +72,24 @@ def test_a_url_that_is_not_an_enterprise_is_refused() -> None:
 
 
 def test_seat_timestamps_with_offsets_become_utc() -> None:
-    assert parse_timestamp("2021-08-03T18:00:00-06:00") == datetime(2021, 8, 4, 0, tzinfo=timezone.utc)
+    assert parse_timestamp("2021-08-03T18:00:00-06:00") == datetime(2021, 8, 4, 0, tzinfo=UTC)
     assert parse_timestamp(None) is None
 
 
 def test_usage_item_keeps_raw_and_tags_its_partition() -> None:
     item = {
-        "date": "2025-01-01T00:00:00Z", "product": "Actions", "sku": "Actions storage",
-        "quantity": Decimal("5.801260062"), "unitType": "GigabyteHours",
-        "pricePerUnit": Decimal("0.00033602"), "grossAmount": Decimal("0.001949096"),
-        "discountAmount": Decimal("0.001949096"), "netAmount": Decimal("0.0"),
+        "date": "2025-01-01T00:00:00Z",
+        "product": "Actions",
+        "sku": "Actions storage",
+        "quantity": Decimal("5.801260062"),
+        "unitType": "GigabyteHours",
+        "pricePerUnit": Decimal("0.00033602"),
+        "grossAmount": Decimal("0.001949096"),
+        "discountAmount": Decimal("0.001949096"),
+        "netAmount": Decimal("0.0"),
         "organizationName": "octokit",
     }
-    row = usage_item_row(item, "none", datetime(2025, 1, 2, tzinfo=timezone.utc))
+    row = usage_item_row(item, "none", datetime(2025, 1, 2, tzinfo=UTC))
     assert row["usage_date"] == date(2025, 1, 1) and row["date_raw"] == "2025-01-01T00:00:00Z"
     assert (row["product"], row["product_raw"]) == ("actions", "Actions")
     assert (row["unit_type"], row["unit_type_raw"]) == ("gigabytehours", "GigabyteHours")
@@ -100,8 +105,11 @@ def test_load_window_starts_at_the_lagged_cursor_and_never_loads_today() -> None
     assert window.first_day(date(2026, 11, 17)) == date(2026, 11, 17)
     assert window.first_day(date(2026, 9, 25)) == date(2026, 10, 1)  # never before start_date
     backfill = LoadWindow(
-        today=date(2026, 11, 25), start_date=date(2026, 10, 1), lookback_days=7,
-        since=date(2025, 1, 1), until=date(2025, 1, 31),
+        today=date(2026, 11, 25),
+        start_date=date(2026, 10, 1),
+        lookback_days=7,
+        since=date(2025, 1, 1),
+        until=date(2025, 1, 31),
     )
     assert backfill.first_day(date(2026, 11, 24)) == date(2025, 1, 1)
     assert backfill.last_day == date(2025, 1, 31)

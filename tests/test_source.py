@@ -84,7 +84,9 @@ def test_money_and_quantities_land_as_decimal_never_double(loaded_db: Path) -> N
 
 
 def test_raw_values_are_kept_beside_normalised_ones(loaded_db: Path) -> None:
-    shapes = {r[0] for r in query(loaded_db, f"select distinct length(date_raw) from {RAW}.usage_items")}
+    shapes = {
+        r[0] for r in query(loaded_db, f"select distinct length(date_raw) from {RAW}.usage_items")
+    }
     assert shapes == {10, 20}  # 2026-01-01 and 2026-01-01T00:00:00Z both arrive
     products = query(
         loaded_db,
@@ -92,12 +94,19 @@ def test_raw_values_are_kept_beside_normalised_ones(loaded_db: Path) -> None:
         "where product = 'actions' group by 1",
     )
     assert products == [("actions", ["Actions", "actions"])]
-    units = {r[0] for r in query(loaded_db, f"select distinct unit_type_raw from {RAW}.usage_items where unit_type = 'minutes'")}
+    units = {
+        r[0]
+        for r in query(
+            loaded_db,
+            f"select distinct unit_type_raw from {RAW}.usage_items where unit_type = 'minutes'",
+        )
+    }
     assert units == {"minutes", "Minutes"}
     packages = query(
         loaded_db,
         f"select count(*) filter (where repository_name_raw is null), "
-        f"count(*) filter (where repository_name <> '') from {RAW}.usage_items where product = 'packages'",
+        f"count(*) filter (where repository_name <> '') from {RAW}.usage_items "
+        "where product = 'packages'",
     )
     assert packages[0][0] > 0 and packages[0][1] == 0
     licenses = query(
@@ -116,7 +125,9 @@ def test_copilot_usage_by_model_spans_premium_requests_then_ai_credits(
     loaded_db: Path, shared_simulator: Simulator
 ) -> None:
     switch = date(2026, 6, 1)
-    (premium_last,) = query(loaded_db, f"select max(usage_date) from {RAW}.premium_request_usage")[0]
+    (premium_last,) = query(loaded_db, f"select max(usage_date) from {RAW}.premium_request_usage")[
+        0
+    ]
     (credits_first,) = query(loaded_db, f"select min(usage_date) from {RAW}.ai_credit_usage")[0]
     assert premium_last < switch <= credits_first
     # The by-model endpoints break down the same dollars as /usage's Copilot usage lines.
@@ -144,16 +155,26 @@ def test_copilot_usage_by_model_spans_premium_requests_then_ai_credits(
 def test_cost_center_resources_are_loaded_for_active_and_deleted_centers(
     loaded_db: Path, shared_simulator: Simulator
 ) -> None:
-    loaded = set(query(loaded_db, f"select cost_center_id, resource_type_raw, resource_name from {RAW}.cost_center_resources"))
+    loaded = set(
+        query(
+            loaded_db,
+            "select cost_center_id, resource_type_raw, resource_name "
+            f"from {RAW}.cost_center_resources",
+        )
+    )
     expected = {
-        (cc.id, kind, name) for cc in shared_simulator.enterprise.cost_centers for kind, name in cc.resources
+        (cc.id, kind, name)
+        for cc in shared_simulator.enterprise.cost_centers
+        for kind, name in cc.resources
     }
     assert loaded == expected
 
 
 def test_seats_follow_every_link_page(simulator: Simulator, tmp_path: Path) -> None:
     seats = simulator.enterprise.seats_today()
-    load_into(tmp_path / "b.duckdb", simulator, seats_per_page=7, until=str(TODAY - timedelta(days=190)))
+    load_into(
+        tmp_path / "b.duckdb", simulator, seats_per_page=7, until=str(TODAY - timedelta(days=190))
+    )
     pages = simulator.requests_to(r"/copilot/billing/seats$")
     assert len(pages) == math.ceil(len(seats) / 7) >= 3
     assert [r.query.get("page") for r in pages] == [str(i + 1) for i in range(len(pages))]
@@ -196,7 +217,9 @@ def test_second_run_requests_only_the_lookback_window(simulator: Simulator, tmp_
     assert raw_net_by_day_and_partition(db) == before
 
 
-def test_a_restated_day_is_replaced_not_double_counted(simulator: Simulator, tmp_path: Path) -> None:
+def test_a_restated_day_is_replaced_not_double_counted(
+    simulator: Simulator, tmp_path: Path
+) -> None:
     db = tmp_path / "restate.duckdb"
     start = TODAY - timedelta(days=10)
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=5)
@@ -211,7 +234,9 @@ def test_a_restated_day_is_replaced_not_double_counted(simulator: Simulator, tmp
         int(p["rows"])
         for p in simulator.enterprise.ground_truth()["by_day"][restated.isoformat()].values()
     )
-    assert query(db, f"select count(*) from {RAW}.usage_items where usage_date = ?", [restated]) == [(new_rows,)]
+    assert query(
+        db, f"select count(*) from {RAW}.usage_items where usage_date = ?", [restated]
+    ) == [(new_rows,)]
 
 
 def test_backfill_window_loads_only_those_days_and_leaves_the_cursor(
@@ -223,7 +248,9 @@ def test_backfill_window_loads_only_those_days_and_leaves_the_cursor(
     simulator.clear_requests()
     since, until = TODAY - timedelta(days=60), TODAY - timedelta(days=55)
     load_into(db, simulator, since=since.isoformat(), until=until.isoformat())
-    assert sorted(set(usage_request_days(simulator))) == [since + timedelta(days=i) for i in range(6)]
+    assert sorted(set(usage_request_days(simulator))) == [
+        since + timedelta(days=i) for i in range(6)
+    ]
     simulator.clear_requests()
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=2)
     # the nightly run still resumes from the newest loaded day, not from the backfill

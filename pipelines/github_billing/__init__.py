@@ -8,7 +8,7 @@ Resources: `usage_items` (daily, per cost-center partition), `premium_request_us
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import dlt
 from dlt.sources import DltResource
@@ -63,7 +63,7 @@ def github_billing(
         seats_per_page: page size of the seats list (GitHub's maximum, 100, by default).
         client: an already-built client (the CLI shares one between check and run).
     """
-    today_date = _as_date(today) or datetime.now(timezone.utc).date()
+    today_date = _as_date(today) or datetime.now(UTC).date()
     window = r.LoadWindow(
         today=today_date,
         start_date=_as_date(start_date) or default_start_date(today_date),

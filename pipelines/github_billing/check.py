@@ -50,10 +50,16 @@ def token_shape_problem(token: str) -> str | None:
         )
     for prefix, kind in OTHER_PREFIXES.items():
         if token.startswith(prefix):
-            return f"The token is {kind} ({prefix}...), not a classic personal access token: {CLASSIC_PAT_HELP}."
+            return (
+                f"The token is {kind} ({prefix}...), not a classic personal access token: "
+                f"{CLASSIC_PAT_HELP}."
+            )
     is_legacy_classic = len(token) == 40 and all(c in "0123456789abcdef" for c in token)
     if not token.startswith("ghp_") and not is_legacy_classic:
-        return f"The token does not look like a classic personal access token (ghp_...): {CLASSIC_PAT_HELP}."
+        return (
+            "The token does not look like a classic personal access token (ghp_...): "
+            f"{CLASSIC_PAT_HELP}."
+        )
     return None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -141,7 +141,7 @@ class GitHubClient:
         ):
             reset = response.headers.get("x-ratelimit-reset")
             when = (
-                datetime.fromtimestamp(int(reset), tz=timezone.utc).strftime("%H:%M UTC")
+                datetime.fromtimestamp(int(reset), tz=UTC).strftime("%H:%M UTC")
                 if reset and reset.isdigit()
                 else "the limit resets"
             )

@@ -1,10 +1,9 @@
 """One function per raw table. Each streams: one API response at a time, never the history."""
 
-
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import dlt
@@ -49,8 +48,13 @@ MODEL_USAGE_COLUMNS: TTableSchemaColumns = {
     "cost_center_name": {"data_type": "text", "nullable": True},
     "extracted_at": {"data_type": "timestamp"},
     **_decimals(
-        "price_per_unit", "gross_quantity", "gross_amount", "discount_quantity",
-        "discount_amount", "net_quantity", "net_amount",
+        "price_per_unit",
+        "gross_quantity",
+        "gross_amount",
+        "discount_quantity",
+        "discount_amount",
+        "net_quantity",
+        "net_amount",
     ),
 }
 SEAT_COLUMNS: TTableSchemaColumns = {
@@ -140,7 +144,7 @@ class CostCenterDirectory:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _shaped(
@@ -169,7 +173,9 @@ def _cursor_start(cursor: dlt.sources.incremental[date], window: LoadWindow) -> 
 
 
 def usage_items(
-    client: GitHubClient, directory: CostCenterDirectory, window: LoadWindow,
+    client: GitHubClient,
+    directory: CostCenterDirectory,
+    window: LoadWindow,
     usage_date: dlt.sources.incremental[date],
 ) -> Iterator[list[dict[str, Any]]]:
     """Daily usage from `/settings/billing/usage`, one request per day and partition.
@@ -186,15 +192,20 @@ def usage_items(
             payload = client.get_json(client.path(USAGE_PATH), params=params)
             batch = _shaped(
                 lambda item, cc=cc_id: rows.usage_item_row(item, cc, extracted_at),
-                payload.get("usageItems"), USAGE_PATH, day,
+                payload.get("usageItems"),
+                USAGE_PATH,
+                day,
             )
             if batch:
                 yield batch
 
 
 def model_usage(
-    client: GitHubClient, directory: CostCenterDirectory, window: LoadWindow,
-    usage_date: dlt.sources.incremental[date], ai_credits: bool,
+    client: GitHubClient,
+    directory: CostCenterDirectory,
+    window: LoadWindow,
+    usage_date: dlt.sources.incremental[date],
+    ai_credits: bool,
 ) -> Iterator[list[dict[str, Any]]]:
     """Copilot usage by model per day and partition: premium requests until 2026-05-31,
     AI credits from 2026-06-01. Days outside the unit's period are not requested."""
@@ -207,8 +218,12 @@ def model_usage(
             params = {"year": day.year, "month": day.month, "day": day.day, "cost_center_id": cc_id}
             payload = client.get_json(path, params=params)
             batch = _shaped(
-                lambda item, cc=cc_id, n=name, d=day: rows.model_usage_row(item, d, cc, n, extracted_at),
-                payload.get("usageItems"), path, day,
+                lambda item, cc=cc_id, n=name, d=day: rows.model_usage_row(
+                    item, d, cc, n, extracted_at
+                ),
+                payload.get("usageItems"),
+                path,
+                day,
             )
             if batch:
                 yield batch
@@ -220,9 +235,7 @@ def copilot_seats(
     """Today's seat assignments, one row per (holder, granting org or team), as a dated
     snapshot: history builds up run after run, so removed seats keep their seat-days."""
     extracted_at = _now()
-    for page in client.get_pages(
-        client.path(SEATS_PATH), params={"per_page": per_page, "page": 1}
-    ):
+    for page in client.get_pages(client.path(SEATS_PATH), params={"per_page": per_page, "page": 1}):
         yield [rows.seat_row(seat, window.today, extracted_at) for seat in page.get("seats") or []]
 
 

@@ -20,7 +20,6 @@ from requests import Response
 from tenacity import RetryCallState
 
 
-
 def rate_limit_floor_seconds() -> float:
     """The first wait after a rate-limit answer with no hint: GitHub says at least a minute.
     Tests shrink it with GITHUB_BILLING_RATE_LIMIT_FLOOR_SECONDS."""

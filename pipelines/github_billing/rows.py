@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,8 +30,8 @@ def parse_usage_date(value: str) -> date:
         return date.fromisoformat(text)
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).date()
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).date()
 
 
 def parse_timestamp(value: str | None) -> datetime | None:
@@ -40,8 +40,8 @@ def parse_timestamp(value: str | None) -> datetime | None:
         return None
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 _SCALE = Decimal(1).scaleb(-MONEY_SCALE)
@@ -67,7 +67,9 @@ def enterprise_slug(value: str) -> str:
     """Accept `acme-corp` or `https://github.com/enterprises/acme-corp[/...]`."""
     text = value.strip()
     if "://" in text or text.startswith("github.com/"):
-        parts = [p for p in urlsplit(text if "://" in text else f"https://{text}").path.split("/") if p]
+        parts = [
+            p for p in urlsplit(text if "://" in text else f"https://{text}").path.split("/") if p
+        ]
         if len(parts) >= 2 and parts[0] == "enterprises":
             return parts[1]
         raise ValueError(
@@ -112,7 +114,10 @@ def usage_item_row(
 
 
 def model_usage_row(
-    item: dict[str, Any], day: date, cost_center_id: str, cost_center_name: str | None,
+    item: dict[str, Any],
+    day: date,
+    cost_center_id: str,
+    cost_center_name: str | None,
     extracted_at: datetime,
 ) -> dict[str, Any]:
     """One premium-request / AI-credit item (per model) for one day and partition."""

@@ -14,7 +14,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
@@ -22,11 +22,43 @@ AI_CREDITS_START = date(2026, 6, 1)
 NINE_PLACES = Decimal("0.000000001")
 NO_COST_CENTER = "none"
 
-FIRST_NAMES = (
-    "alice bob carol dave erin frank grace heidi ivan judy mallory niaj olivia peggy rupert "
-    "sybil trent ursula victor walter xena yusuf zoe"
-).split()
-ORG_WORDS = "platform payments mobile data infra web security ml search growth".split()
+FIRST_NAMES = [
+    "alice",
+    "bob",
+    "carol",
+    "dave",
+    "erin",
+    "frank",
+    "grace",
+    "heidi",
+    "ivan",
+    "judy",
+    "mallory",
+    "niaj",
+    "olivia",
+    "peggy",
+    "rupert",
+    "sybil",
+    "trent",
+    "ursula",
+    "victor",
+    "walter",
+    "xena",
+    "yusuf",
+    "zoe",
+]
+ORG_WORDS = [
+    "platform",
+    "payments",
+    "mobile",
+    "data",
+    "infra",
+    "web",
+    "security",
+    "ml",
+    "search",
+    "growth",
+]
 COST_CENTER_NAMES = (
     "Platform Engineering",
     "Product Development",
@@ -98,7 +130,7 @@ class Enterprise:
     slug: str = "demo-enterprise"
     seed: int = 42
     size: EnterpriseSize = field(default_factory=EnterpriseSize)
-    today: date = field(default_factory=lambda: datetime.now(timezone.utc).date())
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
     revisions: dict[date, int] = field(default_factory=dict)
 
     # -- entities ---------------------------------------------------------------------------
@@ -175,9 +207,11 @@ class Enterprise:
                     taken.add((kind, name))
                     resources.append((kind, name))
             # The last cost center of three or more was deleted mid-period: it keeps its past.
-            deleted = self.first_day + timedelta(days=self.size.days // 2) if (
-                n >= 3 and i == n - 1
-            ) else None
+            deleted = (
+                self.first_day + timedelta(days=self.size.days // 2)
+                if (n >= 3 and i == n - 1)
+                else None
+            )
             centers.append(
                 CostCenter(
                     id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
@@ -320,47 +354,116 @@ class Enterprise:
                 if rng.random() < 0.3:
                     minutes = Decimal(rng.randint(1000, 600000)) / 1000
                 usage.add_metered(
-                    rng, date_text, cc, org, repo, "actions", "Actions Linux", "minutes",
-                    minutes, Decimal("0.008"), public or included,
+                    rng,
+                    date_text,
+                    cc,
+                    org,
+                    repo,
+                    "actions",
+                    "Actions Linux",
+                    "minutes",
+                    minutes,
+                    Decimal("0.008"),
+                    public or included,
                 )
                 if rng.random() < 0.2:
                     usage.add_metered(
-                        rng, date_text, cc, org, repo, "actions", "Actions Windows", "minutes",
-                        Decimal(rng.randint(1, 200)), Decimal("0.016"), public or included,
+                        rng,
+                        date_text,
+                        cc,
+                        org,
+                        repo,
+                        "actions",
+                        "Actions Windows",
+                        "minutes",
+                        Decimal(rng.randint(1, 200)),
+                        Decimal("0.016"),
+                        public or included,
                     )
                 if rng.random() < 0.05:
                     usage.add_metered(
-                        rng, date_text, cc, org, repo, "actions", "Actions macOS 3-core",
-                        "minutes", Decimal(rng.randint(1, 60)), Decimal("0.08"), public,
+                        rng,
+                        date_text,
+                        cc,
+                        org,
+                        repo,
+                        "actions",
+                        "Actions macOS 3-core",
+                        "minutes",
+                        Decimal(rng.randint(1, 60)),
+                        Decimal("0.08"),
+                        public,
                     )
             if rng.random() < 0.5:
                 usage.add_metered(
-                    rng, date_text, cc, org, repo, "actions", "Actions storage", "GigabyteHours",
+                    rng,
+                    date_text,
+                    cc,
+                    org,
+                    repo,
+                    "actions",
+                    "Actions storage",
+                    "GigabyteHours",
                     q9(Decimal(rng.randint(1, 50_000_000_000)) / 1_000_000_000),
-                    Decimal("0.00033602"), public or included,
+                    Decimal("0.00033602"),
+                    public or included,
                 )
             if rng.random() < 0.1:
                 usage.add_metered(
-                    rng, date_text, cc, org, repo, "git_lfs", "Git LFS storage",
-                    "GigabyteHours", q9(Decimal(rng.randint(1, 20_000_000)) / 1_000_000),
-                    Decimal("0.0000958904"), included,
+                    rng,
+                    date_text,
+                    cc,
+                    org,
+                    repo,
+                    "git_lfs",
+                    "Git LFS storage",
+                    "GigabyteHours",
+                    q9(Decimal(rng.randint(1, 20_000_000)) / 1_000_000),
+                    Decimal("0.0000958904"),
+                    included,
                 )
             if rng.random() < 0.05:
                 usage.add_metered(
-                    rng, date_text, cc, org, repo, "codespaces", "Codespaces compute 4-core",
-                    "hours", Decimal(rng.randint(1, 80)) / 10, Decimal("0.36"), False,
+                    rng,
+                    date_text,
+                    cc,
+                    org,
+                    repo,
+                    "codespaces",
+                    "Codespaces compute 4-core",
+                    "hours",
+                    Decimal(rng.randint(1, 80)) / 10,
+                    Decimal("0.36"),
+                    False,
                 )
         for org in self.orgs:
             cc = self.usage_cost_center(org, None, day)
             usage.add_metered(
-                rng, date_text, cc, org, None, "packages", "Packages storage", "GigabyteHours",
+                rng,
+                date_text,
+                cc,
+                org,
+                None,
+                "packages",
+                "Packages storage",
+                "GigabyteHours",
                 q9(Decimal(rng.randint(1, 9_000_000_000)) / 1_000_000_000),
-                Decimal("0.000336"), included,
+                Decimal("0.000336"),
+                included,
             )
             if rng.random() < 0.4:
                 usage.add_metered(
-                    rng, date_text, cc, org, None, "packages", "Packages data transfer",
-                    "gigabytes", Decimal(rng.randint(1, 5000)) / 100, Decimal("0.5"), included,
+                    rng,
+                    date_text,
+                    cc,
+                    org,
+                    None,
+                    "packages",
+                    "Packages data transfer",
+                    "gigabytes",
+                    Decimal(rng.randint(1, 5000)) / 100,
+                    Decimal("0.5"),
+                    included,
                 )
 
         self._add_copilot(usage, rng, date_text, day)
@@ -385,14 +488,30 @@ class Enterprise:
                 if credits:
                     qty = Decimal(rng.randint(1, 600)) * multiplier / 10
                     usage.add_user_usage(
-                        day, login, org, cc, model, "Copilot AI Credits", "credits",
-                        q9(qty), Decimal("0.01"), day.day <= 5,
+                        day,
+                        login,
+                        org,
+                        cc,
+                        model,
+                        "Copilot AI Credits",
+                        "credits",
+                        q9(qty),
+                        Decimal("0.01"),
+                        day.day <= 5,
                     )
                 else:
                     qty = Decimal(rng.randint(1, 12)) * multiplier
                     usage.add_user_usage(
-                        day, login, org, cc, model, "Copilot Premium Request", "requests",
-                        q9(qty), Decimal("0.04"), day.day <= 7,
+                        day,
+                        login,
+                        org,
+                        cc,
+                        model,
+                        "Copilot Premium Request",
+                        "requests",
+                        q9(qty),
+                        Decimal("0.04"),
+                        day.day <= 7,
                     )
         for (org, cc, plan), count in sorted(
             seats.items(), key=lambda kv: (kv[0][0], kv[0][1].id if kv[0][1] else "", kv[0][2])
@@ -400,8 +519,16 @@ class Enterprise:
             qty = q9(Decimal(count) / days_in_month)
             product = "copilot" if rng.random() < 0.7 else "Copilot"
             usage.add_item(
-                date_text, cc, org, "", product, SEAT_SKUS[plan], "UserMonths", qty,
-                SEAT_PRICES[plan], Decimal(0),
+                date_text,
+                cc,
+                org,
+                "",
+                product,
+                SEAT_SKUS[plan],
+                "UserMonths",
+                qty,
+                SEAT_PRICES[plan],
+                Decimal(0),
             )
         usage.add_copilot_usage_lines(date_text)
 
@@ -512,7 +639,15 @@ class DayUsage:
         if unit == "minutes" and rng.random() < 0.3:
             unit = "Minutes"
         self.add_item(
-            date_text, cc, org, repo, product, sku, unit, quantity, price,
+            date_text,
+            cc,
+            org,
+            repo,
+            product,
+            sku,
+            unit,
+            quantity,
+            price,
             q9(quantity * price) if discounted else Decimal(0),
         )
 
@@ -562,8 +697,13 @@ class DayUsage:
         credits; its dollars are exactly the per-user rows summed."""
         lines: dict[tuple[str, str, str, str, Decimal], list[Decimal]] = {}
         for row in self.user_usage:
-            key = (row["cost_center_id"], row["organization"], row["sku"], row["unit_type"],
-                   row["price_per_unit"])
+            key = (
+                row["cost_center_id"],
+                row["organization"],
+                row["sku"],
+                row["unit_type"],
+                row["price_per_unit"],
+            )
             acc = lines.setdefault(key, [Decimal(0)] * 3)
             acc[0] += row["quantity"]
             acc[1] += row["gross_amount"]
@@ -613,6 +753,4 @@ class DayUsage:
 
 
 def utc_datetime(day: date, hour: int = 12) -> str:
-    return datetime.combine(day, time(hour), tzinfo=timezone.utc).isoformat().replace(
-        "+00:00", "Z"
-    )
+    return datetime.combine(day, time(hour), tzinfo=UTC).isoformat().replace("+00:00", "Z")

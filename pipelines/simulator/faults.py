@@ -12,17 +12,27 @@ def _body(status: int, message: str) -> dict[str, str]:
     return {"message": message, "documentation_url": DOCS, "status": str(status)}
 
 
-def secondary_rate_limit(path: str, status: int = 403, retry_after: int = 1, times: int = 1) -> Fault:
+def secondary_rate_limit(
+    path: str, status: int = 403, retry_after: int = 1, times: int = 1
+) -> Fault:
     return Fault(
-        path, status=status, times=times, headers={"retry-after": str(retry_after)},
-        body=_body(status, "You have exceeded a secondary rate limit. Please wait a few minutes "
-                   "before you try again."),
+        path,
+        status=status,
+        times=times,
+        headers={"retry-after": str(retry_after)},
+        body=_body(
+            status,
+            "You have exceeded a secondary rate limit. Please wait a few minutes "
+            "before you try again.",
+        ),
     )
 
 
 def primary_rate_limit(path: str, reset_in: float = 1.0, times: int = 1) -> Fault:
     return Fault(
-        path, status=403, times=times,
+        path,
+        status=403,
+        times=times,
         headers_fn=lambda: {
             "x-ratelimit-remaining": "0",
             "x-ratelimit-reset": str(int(time.time() + reset_in)),

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -194,7 +194,7 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
         server_version = "GitHub.com"
         sys_version = ""
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return  # quiet: tests and the demo read the request log instead
 
         def do_GET(self) -> None:
@@ -222,7 +222,9 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
         ) -> None:
             if fault and fault.mode == "status":
                 status = fault.status
-                payload = fault.body if fault.body is not None else _error(status, "Server Error")[1]
+                payload = (
+                    fault.body if fault.body is not None else _error(status, "Server Error")[1]
+                )
                 headers = {**headers, **fault.headers}
                 if fault.headers_fn:
                     headers.update(fault.headers_fn())
@@ -230,9 +232,11 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
                 payload = fault.mutate(payload)
             if fault and fault.mode == "slow":
                 time.sleep(fault.delay)
-            raw = payload if isinstance(payload, bytes) else json.dumps(
-                payload, cls=_Encoder, separators=(",", ":")
-            ).encode()
+            raw = (
+                payload
+                if isinstance(payload, bytes)
+                else json.dumps(payload, cls=_Encoder, separators=(",", ":")).encode()
+            )
             declared = len(raw)
             if fault and fault.mode == "truncate":
                 raw = raw[: max(1, len(raw) // 2)]
@@ -419,8 +423,14 @@ def _model_usage(sku_prefix: str) -> Callable[..., Response]:
                 if key not in merged:
                     merged[key] = dict(item)
                 else:
-                    for name in ("grossQuantity", "grossAmount", "discountQuantity",
-                                 "discountAmount", "netQuantity", "netAmount"):
+                    for name in (
+                        "grossQuantity",
+                        "grossAmount",
+                        "discountQuantity",
+                        "discountAmount",
+                        "netQuantity",
+                        "netAmount",
+                    ):
                         merged[key][name] += item[name]
         payload: dict[str, Any] = {
             "timePeriod": _time_period(query, sim),
@@ -444,16 +454,25 @@ def _summary(sim: Simulator, req: Any, rest: str, query: dict[str, str], body: A
             if partition and part != partition:
                 continue
             for item in items:
-                key = (item["product"].lower(), item["sku"], item["unitType"].lower(),
-                       item["pricePerUnit"])
+                key = (
+                    item["product"].lower(),
+                    item["sku"],
+                    item["unitType"].lower(),
+                    item["pricePerUnit"],
+                )
                 slot = merged.setdefault(
                     key,
                     {
-                        "product": item["product"], "sku": item["sku"],
-                        "unitType": item["unitType"], "pricePerUnit": item["pricePerUnit"],
-                        "grossQuantity": Decimal(0), "grossAmount": Decimal(0),
-                        "discountQuantity": Decimal(0), "discountAmount": Decimal(0),
-                        "netQuantity": Decimal(0), "netAmount": Decimal(0),
+                        "product": item["product"],
+                        "sku": item["sku"],
+                        "unitType": item["unitType"],
+                        "pricePerUnit": item["pricePerUnit"],
+                        "grossQuantity": Decimal(0),
+                        "grossAmount": Decimal(0),
+                        "discountQuantity": Decimal(0),
+                        "discountAmount": Decimal(0),
+                        "netQuantity": Decimal(0),
+                        "netAmount": Decimal(0),
                     },
                 )
                 slot["grossQuantity"] += item["quantity"]
@@ -488,7 +507,9 @@ def _cost_center_json(sim: Simulator, cc: Any) -> dict[str, Any]:
     }
 
 
-def _cost_centers(sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any) -> Response:
+def _cost_centers(
+    sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any
+) -> Response:
     state = query.get("state")
     if state not in (None, "active", "deleted"):
         raise _BadRequest(f"Invalid state: {state}")
@@ -508,31 +529,48 @@ def _cost_center(sim: Simulator, req: Any, rest: str, query: dict[str, str], bod
 def _user_json(login: str, user_id: int) -> dict[str, Any]:
     url = f"https://api.github.com/users/{login}"
     return {
-        "login": login, "id": user_id, "node_id": f"MDQ6VXNlcj{user_id}",
+        "login": login,
+        "id": user_id,
+        "node_id": f"MDQ6VXNlcj{user_id}",
         "avatar_url": f"https://avatars.githubusercontent.com/u/{user_id}?v=4",
-        "gravatar_id": "", "url": url, "html_url": f"https://github.com/{login}",
-        "followers_url": f"{url}/followers", "following_url": f"{url}/following{{/other_user}}",
-        "gists_url": f"{url}/gists{{/gist_id}}", "starred_url": f"{url}/starred{{/owner}}{{/repo}}",
-        "subscriptions_url": f"{url}/subscriptions", "organizations_url": f"{url}/orgs",
-        "repos_url": f"{url}/repos", "events_url": f"{url}/events{{/privacy}}",
-        "received_events_url": f"{url}/received_events", "type": "User", "site_admin": False,
+        "gravatar_id": "",
+        "url": url,
+        "html_url": f"https://github.com/{login}",
+        "followers_url": f"{url}/followers",
+        "following_url": f"{url}/following{{/other_user}}",
+        "gists_url": f"{url}/gists{{/gist_id}}",
+        "starred_url": f"{url}/starred{{/owner}}{{/repo}}",
+        "subscriptions_url": f"{url}/subscriptions",
+        "organizations_url": f"{url}/orgs",
+        "repos_url": f"{url}/repos",
+        "events_url": f"{url}/events{{/privacy}}",
+        "received_events_url": f"{url}/received_events",
+        "type": "User",
+        "site_admin": False,
     }
 
 
 def _org_json(login: str, org_id: int) -> dict[str, Any]:
     url = f"https://api.github.com/orgs/{login}"
     return {
-        "login": login, "id": org_id, "node_id": f"MDEyOk9yZ2FuaXphdGlvbj{org_id}", "url": url,
-        "repos_url": f"{url}/repos", "events_url": f"{url}/events", "hooks_url": f"{url}/hooks",
-        "issues_url": f"{url}/issues", "members_url": f"{url}/members{{/member}}",
+        "login": login,
+        "id": org_id,
+        "node_id": f"MDEyOk9yZ2FuaXphdGlvbj{org_id}",
+        "url": url,
+        "repos_url": f"{url}/repos",
+        "events_url": f"{url}/events",
+        "hooks_url": f"{url}/hooks",
+        "issues_url": f"{url}/issues",
+        "members_url": f"{url}/members{{/member}}",
         "public_members_url": f"{url}/public_members{{/member}}",
-        "avatar_url": f"https://avatars.githubusercontent.com/u/{org_id}?v=4", "description": None,
+        "avatar_url": f"https://avatars.githubusercontent.com/u/{org_id}?v=4",
+        "description": None,
     }
 
 
 def _timestamp(day: date, hour: int, offset_hours: int) -> str:
     tz = timezone(timedelta(hours=offset_hours))
-    moment = datetime(day.year, day.month, day.day, hour, tzinfo=timezone.utc).astimezone(tz)
+    moment = datetime(day.year, day.month, day.day, hour, tzinfo=UTC).astimezone(tz)
     return moment.isoformat()
 
 
@@ -541,21 +579,34 @@ def _seat_json(sim: Simulator, grant: Grant) -> dict[str, Any]:
     team: dict[str, Any] | None = None
     if grant.team_type == "enterprise-team" and grant.team:
         team = {
-            "id": 900 + ent.enterprise_teams.index(grant.team), "name": grant.team,
-            "slug": grant.team, "url": f"https://api.github.com/enterprises/{ent.slug}/teams/{grant.team}",
-            "sync_to_organizations": "all", "group_id": None,
+            "id": 900 + ent.enterprise_teams.index(grant.team),
+            "name": grant.team,
+            "slug": grant.team,
+            "url": f"https://api.github.com/enterprises/{ent.slug}/teams/{grant.team}",
+            "sync_to_organizations": "all",
+            "group_id": None,
             "html_url": f"https://github.com/enterprises/{ent.slug}/teams/{grant.team}",
-            "members_url": "", "created_at": "2024-01-01T00:00:00Z",
-            "updated_at": "2024-01-01T00:00:00Z", "type": "enterprise-team",
+            "members_url": "",
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "type": "enterprise-team",
         }
     elif grant.team:
         team = {
-            "id": 500 + hash(grant.team) % 100, "node_id": "MDQ6VGVhbTE=", "name": grant.team,
-            "slug": grant.team, "description": None, "privacy": "closed",
-            "notification_setting": "notifications_enabled", "permission": "pull",
+            "id": 500 + hash(grant.team) % 100,
+            "node_id": "MDQ6VGVhbTE=",
+            "name": grant.team,
+            "slug": grant.team,
+            "description": None,
+            "privacy": "closed",
+            "notification_setting": "notifications_enabled",
+            "permission": "pull",
             "url": f"https://api.github.com/teams/{grant.team}",
             "html_url": f"https://github.com/orgs/{grant.organization}/teams/{grant.team}",
-            "members_url": "", "repositories_url": "", "parent": None, "type": "organization",
+            "members_url": "",
+            "repositories_url": "",
+            "parent": None,
+            "type": "organization",
         }
     last = grant.last_activity_on
     offset = -6 if grant.user_id % 2 else 0  # GitHub's examples carry offsets: parse them
@@ -572,7 +623,8 @@ def _seat_json(sim: Simulator, grant: Grant) -> dict[str, Any]:
         "assignee": _user_json(grant.login, grant.user_id),
         "organization": (
             _org_json(grant.organization, 100 + ent.orgs.index(grant.organization))
-            if grant.organization else None
+            if grant.organization
+            else None
         ),
         "assigning_team": team,
     }

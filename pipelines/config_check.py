@@ -1,0 +1,52 @@
+"""Catch typo'd configuration keys before they silently fall back to defaults."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import os
+import tomllib
+from pathlib import Path
+
+SECTION_ENV_PREFIX = "SOURCES__GITHUB_BILLING__"
+
+
+def known_keys() -> set[str]:
+    from pipelines.github_billing import github_billing
+
+    return set(inspect.signature(github_billing).parameters) - {"client"}
+
+
+def _suggest(key: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def unknown_key_problems(project_dir: Path) -> list[str]:
+    """One sentence per unknown key in .dlt/*.toml [sources.github_billing] or the env."""
+    known = known_keys()
+    problems = []
+    for name in ("config.toml", "secrets.toml"):
+        path = project_dir / ".dlt" / name
+        if not path.is_file():
+            continue
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as exc:
+            problems.append(f"{path} is not valid TOML ({exc}): fix the file and run again.")
+            continue
+        section = data.get("sources", {}).get("github_billing", {})
+        for key in section:
+            if key not in known and not isinstance(section[key], dict):
+                problems.append(
+                    f"Unknown key '{key}' under [sources.github_billing] in {path}"
+                    f"{_suggest(key, known)}: fix or remove it."
+                )
+    for env_key in os.environ:
+        if env_key.startswith(SECTION_ENV_PREFIX):
+            key = env_key[len(SECTION_ENV_PREFIX) :].lower()
+            if key not in known and "__" not in key:
+                close = difflib.get_close_matches(key, sorted(known), n=1)
+                hint = f" (did you mean {SECTION_ENV_PREFIX}{close[0].upper()}?)" if close else ""
+                problems.append(f"Unknown environment variable {env_key}{hint}: fix or unset it.")
+    return problems
