@@ -1,0 +1,182 @@
+-- Copilot licence dollars billed in /usage (one line per day, organization, cost center and
+-- licence SKU) allocated to the seat-days behind them, so the allocated total always equals
+-- the bill:
+-- 1. A holder granted through several orgs or teams is billed once a day, through one grant:
+--    one whose (org, cost center, SKU) has a billed line that day; among those, the line with
+--    the fewest spare candidates (a line billing 3 seats with exactly 3 candidate holders
+--    needs each of them); then the earliest grant.
+-- 2. Each billed line is split evenly, exact to 1e-12, over the billed seat-days in it.
+-- 3. A billed line with no seat-day behind it (a seat removed before the first snapshot, or an
+--    attribution GitHub made differently) becomes one '(unassigned)' row: no dollar is lost.
+-- Seat-days with no billed line yet (today, or days GitHub has not billed) carry 0 billed
+-- dollars and a list-price estimate, never added to the bill.
+with seat_days as (
+    select * from {{ ref('int_copilot_seat_days_attributed') }}
+),
+
+plan_skus as (
+    select * from {{ ref('copilot_plan_skus') }}
+),
+
+licence_lines as (
+    select
+        usage_date,
+        lower(organization_name) as organization_key,
+        min(organization_name) as organization_name,
+        cost_center_id,
+        sku,
+        sum(quantity) as billed_quantity,
+        max(price_per_unit) as price_per_unit,
+        sum(discount_amount) as discount_amount,
+        sum(net_amount) as net_amount
+    from {{ ref('stg_github_billing__usage_items') }}
+    where product = 'copilot' and unit_type = 'usermonths'
+    group by usage_date, lower(organization_name), cost_center_id, sku
+),
+
+candidates as (
+    select
+        seat_days.*,
+        plan_skus.sku,
+        plan_skus.list_price_per_month,
+        licence_lines.usage_date is not null as has_billed_line,
+        -- seats the line bills: quantity is user-months, prorated per day
+        round(licence_lines.billed_quantity * day(last_day(seat_days.usage_date)))
+            as seats_billed_in_line
+    from seat_days
+    left join plan_skus using (plan_type)
+    left join licence_lines
+        on licence_lines.usage_date = seat_days.usage_date
+        and licence_lines.organization_key = lower(seat_days.organization_name)
+        and licence_lines.cost_center_id = seat_days.cost_center_id
+        and licence_lines.sku = plan_skus.sku
+),
+
+with_slack as (
+    select
+        *,
+        count(distinct seat_holder_login) over (
+            partition by usage_date, lower(organization_name), cost_center_id, sku
+        ) - seats_billed_in_line as spare_candidates
+    from candidates
+),
+
+billed_once as (
+    select
+        * exclude (spare_candidates, seats_billed_in_line),
+        row_number() over (
+            partition by seat_holder_login, usage_date
+            order by has_billed_line desc, spare_candidates, granted_at, seat_key
+        ) = 1 as is_billed_grant
+    from with_slack
+),
+
+in_buckets as (
+    select
+        *,
+        count(*) filter (where is_billed_grant and has_billed_line) over bucket as seats_in_line,
+        row_number() over (bucket order by not (is_billed_grant and has_billed_line), seat_key)
+            as row_in_line
+    from billed_once
+    window bucket as (partition by usage_date, lower(organization_name), cost_center_id, sku)
+),
+
+seat_rows as (
+    select
+        in_buckets.usage_date,
+        in_buckets.seat_key,
+        in_buckets.seat_holder_login,
+        in_buckets.seat_holder_id,
+        in_buckets.organization_name,
+        in_buckets.assigning_team_slug,
+        in_buckets.assigning_team_type,
+        in_buckets.cost_center_id,
+        in_buckets.attribution_rule,
+        in_buckets.plan_type,
+        in_buckets.sku,
+        in_buckets.granted_on,
+        in_buckets.pending_cancellation_date,
+        in_buckets.last_activity_at,
+        in_buckets.last_activity_date,
+        in_buckets.last_activity_editor,
+        in_buckets.days_since_activity,
+        in_buckets.is_idle,
+        in_buckets.is_billed_grant,
+        false as is_unassigned,
+        case
+            when not in_buckets.is_billed_grant then 'duplicate_grant'
+            when in_buckets.has_billed_line then 'billed'
+            else 'not_billed'
+        end as cost_source,
+        case
+            when in_buckets.is_billed_grant and in_buckets.has_billed_line
+                then {{ allocate_evenly('licence_lines.discount_amount', 'in_buckets.seats_in_line', 'in_buckets.row_in_line') }}
+            else {{ money(0) }}
+        end as discount_amount,
+        case
+            when in_buckets.is_billed_grant and in_buckets.has_billed_line
+                then {{ allocate_evenly('licence_lines.net_amount', 'in_buckets.seats_in_line', 'in_buckets.row_in_line') }}
+            else {{ money(0) }}
+        end as net_amount,
+        case
+            when in_buckets.is_billed_grant
+                then {{ money('round(in_buckets.list_price_per_month / day(last_day(in_buckets.usage_date)), 12)') }}
+            else {{ money(0) }}
+        end as list_price_estimate_amount
+    from in_buckets
+    left join licence_lines
+        on licence_lines.usage_date = in_buckets.usage_date
+        and licence_lines.organization_key = lower(in_buckets.organization_name)
+        and licence_lines.cost_center_id = in_buckets.cost_center_id
+        and licence_lines.sku = in_buckets.sku
+),
+
+unassigned_rows as (
+    select
+        licence_lines.usage_date,
+        '(unassigned)|' || licence_lines.organization_name || '|' || licence_lines.cost_center_id
+            || '|' || licence_lines.sku as seat_key,
+        '(unassigned)' as seat_holder_login,
+        cast(null as bigint) as seat_holder_id,
+        licence_lines.organization_name,
+        '' as assigning_team_slug,
+        cast(null as varchar) as assigning_team_type,
+        licence_lines.cost_center_id,
+        'billed_line' as attribution_rule,
+        coalesce(plan_skus.plan_type, 'unknown') as plan_type,
+        licence_lines.sku,
+        cast(null as date) as granted_on,
+        cast(null as date) as pending_cancellation_date,
+        cast(null as timestamp) as last_activity_at,
+        cast(null as date) as last_activity_date,
+        cast(null as varchar) as last_activity_editor,
+        cast(null as integer) as days_since_activity,
+        false as is_idle,
+        true as is_billed_grant,
+        true as is_unassigned,
+        'unassigned' as cost_source,
+        licence_lines.discount_amount,
+        licence_lines.net_amount,
+        {{ money(0) }} as list_price_estimate_amount
+    from licence_lines
+    left join plan_skus on plan_skus.sku = licence_lines.sku
+    where not exists (
+        select 1
+        from seat_rows
+        where seat_rows.cost_source = 'billed'
+            and seat_rows.usage_date = licence_lines.usage_date
+            and lower(seat_rows.organization_name) = licence_lines.organization_key
+            and seat_rows.cost_center_id = licence_lines.cost_center_id
+            and seat_rows.sku = licence_lines.sku
+    )
+)
+
+select
+    *,
+    discount_amount + net_amount as gross_amount
+from seat_rows
+union all by name
+select
+    *,
+    discount_amount + net_amount as gross_amount
+from unassigned_rows

@@ -1,0 +1,11 @@
+-- Repositories seen in usage. A repository name of '' holds usage GitHub does not attribute to
+-- a repository (licences, Packages storage...), one such row per organization.
+select
+    {{ surrogate_key(['organization_name', 'repository_name']) }} as repository_id,
+    organization_name,
+    repository_name,
+    repository_name = '' as is_unattributed,
+    min(usage_date) as first_usage_date,
+    max(usage_date) as last_usage_date
+from {{ ref('stg_github_billing__usage_items') }}
+group by organization_name, repository_name

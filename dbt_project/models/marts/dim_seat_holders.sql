@@ -1,0 +1,20 @@
+-- Copilot seat holders, with their most recent grant. '(unassigned)' holds billed licence
+-- dollars no seat snapshot explains.
+with seat_days as (
+    select * from {{ ref('int_copilot_seat_costs_allocated') }}
+)
+
+select
+    seat_holder_login,
+    seat_holder_login = '(unassigned)' as is_unassigned,
+    max(seat_holder_id) as seat_holder_id,
+    arg_max(plan_type, usage_date) as current_plan_type,
+    arg_max(organization_name, usage_date) as current_organization_name,
+    arg_max(cost_center_id, usage_date) as current_cost_center_id,
+    min(granted_on) as first_granted_on,
+    min(usage_date) as first_seat_date,
+    max(usage_date) as last_seat_date,
+    max(last_activity_at) as last_activity_at,
+    count(distinct seat_key) as grants
+from seat_days
+group by seat_holder_login

@@ -1,0 +1,11 @@
+select
+    {{ surrogate_key(['usage_date', 'repository_id']) }} as daily_repository_cost_id,
+    usage_date,
+    repository_id,
+    organization_name,
+    repository_name,
+    sum(gross_amount) as gross_amount,
+    sum(discount_amount) as discount_amount,
+    sum(net_amount) as net_amount
+from {{ ref('fct_usage_costs') }}
+group by usage_date, repository_id, organization_name, repository_name

@@ -1,0 +1,43 @@
+-- Seats paid for and unused as of the newest seat snapshot: the holder's billed grant on
+-- the last seat day, with what it costs per month (the latest billed price of its SKU, else
+-- the list price).
+with last_day as (
+    select max(usage_date) as usage_date
+    from {{ ref('fct_copilot_seat_days') }}
+    where not is_unassigned
+),
+
+latest_prices as (
+    select sku, arg_max(price_per_unit, usage_date) as price_per_user_month
+    from {{ ref('fct_usage_costs') }}
+    where product = 'copilot' and unit_type = 'usermonths'
+    group by sku
+),
+
+idle as (
+    select seat_days.*
+    from {{ ref('fct_copilot_seat_days') }} as seat_days
+    inner join last_day using (usage_date)
+    where seat_days.is_billed_grant and not seat_days.is_unassigned and seat_days.is_idle
+)
+
+select
+    idle.seat_key,
+    idle.seat_holder_login,
+    idle.organization_name,
+    idle.assigning_team_slug,
+    idle.cost_center_id,
+    cost_centers.cost_center_name,
+    idle.plan_type,
+    idle.sku,
+    idle.granted_on,
+    idle.last_activity_at,
+    idle.last_activity_editor,
+    idle.days_since_activity as days_idle,
+    idle.usage_date as as_of_date,
+    {{ money('coalesce(latest_prices.price_per_user_month, plan_skus.list_price_per_month)') }}
+        as monthly_cost
+from idle
+left join latest_prices using (sku)
+left join {{ ref('copilot_plan_skus') }} as plan_skus using (plan_type)
+left join {{ ref('dim_cost_centers') }} as cost_centers using (cost_center_id)

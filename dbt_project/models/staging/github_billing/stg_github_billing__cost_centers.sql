@@ -1,0 +1,18 @@
+with source as (
+    select * from {{ source('github_billing', 'cost_centers') }}
+),
+
+renamed as (
+    select
+        id as cost_center_id,
+        name as cost_center_name,
+        lower(coalesce(state, 'active')) as cost_center_state,
+        azure_subscription,
+        coalesce(ai_credit_pool_enabled, false) as is_ai_credit_pool_enabled,
+        {{ money('ai_credit_pool_target_amount') }} as ai_credit_pool_target_amount,
+        {{ money('ai_credit_pool_current_amount') }} as ai_credit_pool_current_amount,
+        {{ utc_timestamp('extracted_at') }} as extracted_at
+    from source
+)
+
+select * from renamed

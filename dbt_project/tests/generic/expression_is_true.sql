@@ -1,0 +1,6 @@
+{#- Every row satisfies the SQL expression (optionally only rows matching `where`). -#}
+{% test expression_is_true(model, expression, column_name=none) %}
+select *
+from {{ model }}
+where not ({{ expression }})
+{% endtest %}
