@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo run check test lint format docs bench clean
+.PHONY: help venv demo run check test lint format dbt docs bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ lint: $(STAMP) ## ruff lint and format check
 format: $(STAMP) ## apply ruff formatting
 	$(BIN)/ruff format pipelines tests bench
 	$(BIN)/ruff check --fix pipelines tests bench
+
+dbt: $(STAMP) ## dbt on your DuckDB file: make dbt ARGS="test" (default build; GITHUB_BILLING_DUCKDB picks the file)
+	cd dbt_project && GITHUB_BILLING_DUCKDB=$${GITHUB_BILLING_DUCKDB:-$(CURDIR)/data/github_billing.duckdb} DO_NOT_TRACK=1 ../$(BIN)/dbt $(or $(ARGS),build)
 
 docs: $(STAMP) ## build the dbt docs site (offline) into dbt_project/target
 	cd dbt_project && GITHUB_BILLING_DUCKDB=$${GITHUB_BILLING_DUCKDB:-$(CURDIR)/data/demo.duckdb} DO_NOT_TRACK=1 ../$(BIN)/dbt docs generate

@@ -48,7 +48,8 @@ def render(db_path: Path) -> str:
             con,
             "Top organizations by net cost",
             """
-            select organization_name, sum(net_amount) from marts.fct_daily_cost_by_organization
+            select coalesce(nullif(organization_name, ''), '(enterprise level)'), sum(net_amount)
+            from marts.fct_daily_cost_by_organization
             group by 1 order by 2 desc limit 5""",
         )
         lines += _top(

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('github_billing', 'ai_credit_usage') }}
+    {{ source_or_empty('github_billing', 'ai_credit_usage') }}
 ),
 
 renamed as (

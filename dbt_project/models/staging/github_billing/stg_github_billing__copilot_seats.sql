@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('github_billing', 'copilot_seats') }}
+    {{ source_or_empty('github_billing', 'copilot_seats') }}
 ),
 
 renamed as (

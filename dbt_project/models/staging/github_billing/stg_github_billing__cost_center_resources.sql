@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('github_billing', 'cost_center_resources') }}
+    {{ source_or_empty('github_billing', 'cost_center_resources') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('github_billing', 'premium_request_usage') }}
+    {{ source_or_empty('github_billing', 'premium_request_usage') }}
 ),
 
 renamed as (

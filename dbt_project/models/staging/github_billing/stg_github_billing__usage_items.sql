@@ -1,5 +1,5 @@
 with source as (
-    select * from {{ source('github_billing', 'usage_items') }}
+    {{ source_or_empty('github_billing', 'usage_items') }}
 ),
 
 renamed as (

@@ -1,0 +1,250 @@
+"""The dbt models end to end: the simulator's enterprise loaded over HTTP, `dbt build`, and the
+marts compared with the simulator's own ground truth, to the cent and beyond."""
+
+from __future__ import annotations
+
+import calendar
+import shutil
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.runner import RunFailed, build_models, invoke_dbt
+from pipelines.simulator import Simulator
+from tests.conftest import TODAY, load_into
+
+IDLE_DAYS = 30
+
+
+def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="session")
+def built_db(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared enterprise's raw tables with every model built (a copy: raw tests stay raw)."""
+    db_path = tmp_path_factory.mktemp("built") / "billing.duckdb"
+    shutil.copy(loaded_db, db_path)
+    build_models(db_path)
+    return db_path
+
+
+def test_every_dollar_lands_in_its_cost_center_row_to_the_cent(
+    built_db: Path, shared_simulator: Simulator
+) -> None:
+    truth = shared_simulator.enterprise.ground_truth()["by_day"]
+    expected = {
+        (date.fromisoformat(day), partition): Decimal(v["net"])
+        for day, partitions in truth.items()
+        for partition, v in partitions.items()
+    }
+    found = dict(
+        ((d, cc), net)
+        for d, cc, net in query(
+            built_db,
+            "select usage_date, cost_center_id, net_amount from marts.fct_daily_cost_by_cost_center",
+        )
+    )
+    assert found == expected  # exact decimals: not a cent, not a nano-dollar off
+    names = dict(
+        query(built_db, "select cost_center_id, cost_center_name from marts.dim_cost_centers")
+    )
+    assert names["none"] == "No cost center"
+    deleted = [cc for cc in shared_simulator.enterprise.cost_centers if cc.deleted_on]
+    assert all(names[cc.id] == cc.name for cc in deleted)
+
+
+def test_every_rollup_adds_up_to_the_enterprise_total(
+    built_db: Path, shared_simulator: Simulator
+) -> None:
+    total = Decimal(shared_simulator.enterprise.ground_truth()["net_total"])
+    for rollup in ("organization", "repository", "cost_center"):
+        [(net,)] = query(built_db, f"select sum(net_amount) from marts.fct_daily_cost_by_{rollup}")
+        assert net == total, rollup
+    by_product = dict(
+        query(built_db, "select product, sum(net_amount) from marts.fct_usage_costs group by 1")
+    )
+    truth = shared_simulator.enterprise.ground_truth()["net_by_product"]
+    assert {p: str(v.normalize()) for p, v in by_product.items()} == {
+        p: str(Decimal(v).normalize()) for p, v in truth.items()
+    }
+
+
+def test_models_break_copilot_dollars_down_without_adding_to_them(
+    built_db: Path, shared_simulator: Simulator
+) -> None:
+    ent = shared_simulator.enterprise
+    truth: dict[str, Decimal] = defaultdict(Decimal)
+    for day in ent.days():
+        for (_, _, model, _, _, _), acc in ent.day_usage(day).model_usage.items():
+            truth[model] += acc[1] - acc[3]  # gross - discount
+    by_model = dict(
+        query(
+            built_db,
+            "select model_name, sum(net_amount) from marts.fct_daily_cost_by_model group by 1",
+        )
+    )
+    assert by_model == dict(truth)
+    units = dict(
+        query(
+            built_db,
+            "select billing_unit, min(usage_date) from marts.fct_copilot_model_usage group by 1",
+        )
+    )
+    assert units["ai_credits"] == date(2026, 6, 1)
+    [(usage_lines,)] = query(
+        built_db,
+        "select sum(net_amount) from marts.fct_usage_costs "
+        "where sku in ('copilot_premium_request', 'copilot_ai_credits')",
+    )
+    assert usage_lines == sum(truth.values())
+
+
+def test_seat_cost_allocation_equals_the_billed_licence_lines(built_db: Path) -> None:
+    billed = dict(
+        ((d, org, cc, sku), net)
+        for d, org, cc, sku, net in query(
+            built_db,
+            "select usage_date, organization_name, cost_center_id, sku, sum(net_amount) "
+            "from marts.fct_usage_costs where product = 'copilot' and unit_type = 'usermonths' "
+            "group by all",
+        )
+    )
+    allocated = dict(
+        ((d, org, cc, sku), net)
+        for d, org, cc, sku, net in query(
+            built_db,
+            "select usage_date, organization_name, cost_center_id, sku, sum(net_amount) "
+            "from marts.fct_copilot_seat_days where net_amount <> 0 group by all",
+        )
+    )
+    assert allocated == billed
+    # the simulator's seats explain every billed line: nothing is left unassigned
+    assert query(
+        built_db, "select count(*) from marts.fct_copilot_seat_days where is_unassigned"
+    ) == [(0,)]
+
+
+def test_each_billed_seat_day_costs_the_plan_price_prorated_over_the_month(built_db: Path) -> None:
+    rows = query(
+        built_db,
+        "select usage_date, plan_type, net_amount from marts.fct_copilot_seat_days "
+        "where cost_source = 'billed'",
+    )
+    assert rows
+    price = {"business": Decimal(19), "enterprise": Decimal(39)}
+    for day, plan, net in rows:
+        per_day = price[plan] / calendar.monthrange(day.year, day.month)[1]
+        # GitHub rounds the line's user-months to nine places; the share is exact to 1e-12
+        assert abs(net - per_day) < Decimal("0.000001"), (day, plan, net)
+
+
+def test_seats_are_billed_once_through_githubs_cost_center_rule(
+    built_db: Path, shared_simulator: Simulator
+) -> None:
+    """Direct user > enterprise team > organization, once per holder, as GitHub bills it."""
+    ent = shared_simulator.enterprise
+    found = {
+        (d, login): (org, cc)
+        for d, login, org, cc in query(
+            built_db,
+            "select usage_date, seat_holder_login, organization_name, cost_center_id "
+            "from marts.fct_copilot_seat_days where cost_source = 'billed'",
+        )
+    }
+    expected = {}
+    for day in ent.days():
+        for login, grant in ent.billed_holders(day).items():
+            if grant in ent.seats_today():  # only seats still listed can be seen
+                cc = ent.seat_cost_center(grant, day)
+                expected[(day, login)] = (grant.organization or "", cc.id if cc else "none")
+    assert found == expected
+
+
+def test_idle_seats_are_the_holders_without_activity_for_thirty_days(
+    built_db: Path, shared_simulator: Simulator
+) -> None:
+    ent = shared_simulator.enterprise
+    expected = set()
+    for login, grant in ent.billed_holders(TODAY).items():
+        since = max(grant.last_activity_on or grant.created_on, grant.created_on)
+        if (TODAY - since).days > IDLE_DAYS:
+            expected.add(login)
+    rows = query(
+        built_db,
+        "select seat_holder_login, days_idle, monthly_cost, as_of_date from marts.idle_copilot_seats",
+    )
+    assert {r[0] for r in rows} == expected and expected
+    assert {r[3] for r in rows} == {TODAY}
+    assert all(r[1] > IDLE_DAYS and r[2] in (Decimal(19), Decimal(39)) for r in rows)
+
+
+def test_money_is_decimal_in_every_mart(built_db: Path) -> None:
+    types = query(
+        built_db,
+        "select table_name, column_name, data_type from information_schema.columns "
+        "where table_schema = 'marts' and column_name like '%amount%'",
+    )
+    assert types and all(t.startswith("DECIMAL(38,12)") for _, _, t in types), types
+
+
+def test_dbt_test_fails_on_a_one_cent_difference(built_db: Path, tmp_path: Path) -> None:
+    tampered = tmp_path / "tampered.duckdb"
+    shutil.copy(built_db, tampered)
+    con = duckdb.connect(str(tampered))
+    con.execute(
+        "update marts.fct_daily_cost_by_cost_center set net_amount = net_amount + 0.01 "
+        "where usage_date = (select min(usage_date) from marts.fct_daily_cost_by_cost_center) "
+        "and cost_center_id = 'none'"
+    )
+    con.close()
+    result = invoke_dbt(tampered, "test", "--select", "fct_daily_cost_by_cost_center")
+    failed = {r.node.name for r in result.result.results if str(r.status) == "fail"}
+    assert not result.success
+    assert failed == {
+        "fct_daily_cost_by_cost_center_equals_raw_usage_items",
+        "enterprise_total_equals_raw_total",
+    }
+
+
+def test_incremental_build_after_a_restatement_equals_a_full_refresh(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "incremental.duckdb"
+    start = TODAY - timedelta(days=20)
+    load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
+    build_models(db)
+    restated = TODAY - timedelta(days=2)
+    simulator.enterprise.restate(restated)
+    load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
+    # a backfill of older days, outside the lookback window, must reach the marts too
+    load_into(db, simulator, since=(start - timedelta(days=5)).isoformat(), until=str(start))
+    build_models(db)
+    columns = "* exclude (last_dlt_load_id)"
+    incremental = query(db, f"select {columns} from marts.fct_usage_costs order by usage_cost_id")
+    build_models(db, select=["fct_usage_costs"], full_refresh=True)
+    refreshed = query(db, f"select {columns} from marts.fct_usage_costs order by usage_cost_id")
+    assert incremental == refreshed
+    [(first_day,)] = query(db, "select min(usage_date) from marts.fct_usage_costs")
+    assert first_day == start - timedelta(days=5)
+
+
+def test_a_failing_build_names_the_failing_test_and_keeps_the_raw_data(
+    built_db: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.duckdb"
+    shutil.copy(built_db, broken)
+    con = duckdb.connect(str(broken))
+    con.execute("update github_billing_raw.cost_centers set state = 'archived' where true")
+    con.close()
+    with pytest.raises(RunFailed, match="accepted_values_stg_github_billing__cost_centers"):
+        build_models(broken, select=["stg_github_billing__cost_centers"])
+    assert query(broken, "select count(*) from github_billing_raw.usage_items")[0][0] > 0
