@@ -126,7 +126,7 @@ def build_models(
             "dbt build failed on the loaded data"
             + (f" ({', '.join(failed)})" if failed else "")
             + (f": {result.exception}" if result.exception else "")
-            + f"; the raw data is loaded and kept: run `make dbt ARGS=build` to see the details."
+            + "; the raw data is loaded and kept: run `make dbt ARGS=build` to see the details."
         )
 
 

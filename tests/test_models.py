@@ -50,7 +50,8 @@ def test_every_dollar_lands_in_its_cost_center_row_to_the_cent(
         ((d, cc), net)
         for d, cc, net in query(
             built_db,
-            "select usage_date, cost_center_id, net_amount from marts.fct_daily_cost_by_cost_center",
+            "select usage_date, cost_center_id, net_amount "
+            "from marts.fct_daily_cost_by_cost_center",
         )
     )
     assert found == expected  # exact decimals: not a cent, not a nano-dollar off
@@ -180,7 +181,8 @@ def test_idle_seats_are_the_holders_without_activity_for_thirty_days(
             expected.add(login)
     rows = query(
         built_db,
-        "select seat_holder_login, days_idle, monthly_cost, as_of_date from marts.idle_copilot_seats",
+        "select seat_holder_login, days_idle, monthly_cost, as_of_date "
+        "from marts.idle_copilot_seats",
     )
     assert {r[0] for r in rows} == expected and expected
     assert {r[3] for r in rows} == {TODAY}
