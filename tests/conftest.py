@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -19,7 +20,7 @@ os.environ.setdefault("GITHUB_BILLING_RATE_LIMIT_FLOOR_SECONDS", "0")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from pipelines.github_billing import GitHubClient
-from pipelines.runner import load
+from pipelines.runner import build_models, load
 from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
 from pipelines.simulator.server import DEMO_TOKEN
 
@@ -60,4 +61,13 @@ def loaded_db(shared_simulator: Simulator, tmp_path_factory: pytest.TempPathFact
     """The shared enterprise loaded once into DuckDB (raw tables only)."""
     db_path = tmp_path_factory.mktemp("loaded") / "billing.duckdb"
     load_into(db_path, shared_simulator)
+    return db_path
+
+
+@pytest.fixture(scope="session")
+def built_db(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shared enterprise's raw tables with every model built (a copy: raw tests stay raw)."""
+    db_path = tmp_path_factory.mktemp("built") / "billing.duckdb"
+    shutil.copy(loaded_db, db_path)
+    build_models(db_path)
     return db_path

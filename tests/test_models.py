@@ -14,8 +14,8 @@ import duckdb
 import pytest
 
 from pipelines.runner import RunFailed, build_models, invoke_dbt
-from pipelines.simulator import Simulator
-from tests.conftest import TODAY, load_into
+from pipelines.simulator import EnterpriseSize, Simulator
+from tests.conftest import TODAY, load_into, make_enterprise
 
 IDLE_DAYS = 30
 
@@ -26,15 +26,6 @@ def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
     finally:
         con.close()
-
-
-@pytest.fixture(scope="session")
-def built_db(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shared enterprise's raw tables with every model built (a copy: raw tests stay raw)."""
-    db_path = tmp_path_factory.mktemp("built") / "billing.duckdb"
-    shutil.copy(loaded_db, db_path)
-    build_models(db_path)
-    return db_path
 
 
 def test_every_dollar_lands_in_its_cost_center_row_to_the_cent(
@@ -250,3 +241,29 @@ def test_a_failing_build_names_the_failing_test_and_keeps_the_raw_data(
     with pytest.raises(RunFailed, match="accepted_values_stg_github_billing__cost_centers"):
         build_models(broken, select=["stg_github_billing__cost_centers"])
     assert query(broken, "select count(*) from github_billing_raw.usage_items")[0][0] > 0
+
+
+def test_an_enterprise_without_cost_centers_or_premium_requests_still_builds(
+    tmp_path: Path,
+) -> None:
+    """dlt creates a raw table only once it has rows: models read missing ones as empty."""
+    size = EnterpriseSize(orgs=2, repos=4, seat_holders=6, cost_centers=0, days=20, models=2)
+    with Simulator(make_enterprise(size)) as sim:
+        db = tmp_path / "small.duckdb"
+        load_into(db, sim)
+        build_models(db)
+        [(total,)] = query(db, "select sum(net_amount) from marts.fct_daily_cost_by_cost_center")
+        assert total == Decimal(sim.enterprise.ground_truth()["net_total"])
+    assert query(db, "select distinct cost_center_id from marts.fct_usage_costs") == [("none",)]
+    assert query(db, "select distinct billing_unit from marts.fct_copilot_model_usage") == [
+        ("ai_credits",)
+    ]
+
+
+def test_the_sql_passes_its_unit_tests(built_db: Path) -> None:
+    """Casing and date normalisation, seat-day expansion, attribution precedence and exact
+    allocation, on fixed inputs (dbt unit tests, next to the models they test)."""
+    result = invoke_dbt(built_db, "test", "--select", "test_type:unit")
+    outcomes = {r.node.name: str(r.status) for r in result.result.results}
+    assert result.success and len(outcomes) >= 5
+    assert set(outcomes.values()) == {"pass"}
