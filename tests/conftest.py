@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 # Tests never wait for real backoffs and never phone home.
@@ -41,6 +42,15 @@ def load_into(
     source_args.setdefault("today", TODAY.isoformat())
     source_args.setdefault("start_date", sim.enterprise.first_day.isoformat())
     return load(db_path, client, token, **source_args)
+
+
+def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Read a DuckDB file without holding it open."""
+    con = duckdb.connect(str(db_path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
 
 
 @pytest.fixture

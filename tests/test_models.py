@@ -15,17 +15,9 @@ import pytest
 
 from pipelines.runner import RunFailed, build_models, invoke_dbt
 from pipelines.simulator import EnterpriseSize, Simulator
-from tests.conftest import TODAY, load_into, make_enterprise
+from tests.conftest import TODAY, load_into, make_enterprise, query
 
 IDLE_DAYS = 30
-
-
-def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_every_dollar_lands_in_its_cost_center_row_to_the_cent(

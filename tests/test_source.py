@@ -8,21 +8,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.simulator import Simulator
-from tests.conftest import TODAY, load_into
+from tests.conftest import TODAY, load_into, query
 
 RAW = "github_billing_raw"
-
-
-def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def raw_net_by_day_and_partition(db_path: Path) -> dict[tuple[str, str], Decimal]:

@@ -17,3 +17,14 @@
 {% macro utc_timestamp(expression) -%}
     timezone('UTC', {{ expression }})
 {%- endmacro %}
+
+{#- The casing-drift columns every billing item carries: normalised keys beside GitHub's raw
+    spellings. -#}
+{% macro casing_columns() -%}
+        {{ normalise_key('coalesce(product_raw, product)') }} as product,
+        product_raw,
+        {{ normalise_key('coalesce(sku_raw, sku)') }} as sku,
+        sku_raw,
+        {{ normalise_key('coalesce(unit_type_raw, unit_type)') }} as unit_type,
+        unit_type_raw
+{%- endmacro %}

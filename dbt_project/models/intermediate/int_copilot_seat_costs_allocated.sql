@@ -40,6 +40,8 @@ candidates as (
         plan_skus.sku,
         plan_skus.list_price_per_month,
         licence_lines.usage_date is not null as has_billed_line,
+        licence_lines.discount_amount as line_discount_amount,
+        licence_lines.net_amount as line_net_amount,
         -- seats the line bills: quantity is user-months, prorated per day
         round(licence_lines.billed_quantity * day(last_day(seat_days.usage_date)))
             as seats_billed_in_line
@@ -110,12 +112,12 @@ seat_rows as (
         end as cost_source,
         case
             when in_buckets.is_billed_grant and in_buckets.has_billed_line
-                then {{ allocate_evenly('licence_lines.discount_amount', 'in_buckets.seats_in_line', 'in_buckets.row_in_line') }}
+                then {{ allocate_evenly('in_buckets.line_discount_amount', 'in_buckets.seats_in_line', 'in_buckets.row_in_line') }}
             else {{ money(0) }}
         end as discount_amount,
         case
             when in_buckets.is_billed_grant and in_buckets.has_billed_line
-                then {{ allocate_evenly('licence_lines.net_amount', 'in_buckets.seats_in_line', 'in_buckets.row_in_line') }}
+                then {{ allocate_evenly('in_buckets.line_net_amount', 'in_buckets.seats_in_line', 'in_buckets.row_in_line') }}
             else {{ money(0) }}
         end as net_amount,
         case
@@ -124,11 +126,6 @@ seat_rows as (
             else {{ money(0) }}
         end as list_price_estimate_amount
     from in_buckets
-    left join licence_lines
-        on licence_lines.usage_date = in_buckets.usage_date
-        and licence_lines.organization_key = lower(in_buckets.organization_name)
-        and licence_lines.cost_center_id = in_buckets.cost_center_id
-        and licence_lines.sku = in_buckets.sku
 ),
 
 unassigned_rows as (
