@@ -187,6 +187,8 @@ def _checked_load(
             f"Loaded {sum(result.rows_loaded.values()):,} rows with {result.requests_made} API "
             f"requests (rate-limit budget left: {result.rate_limit_remaining})."
         )
+        for note in client.notes:
+            print(f"note: {note}", file=sys.stderr if "next run" in note else sys.stdout)
         if build:
             runner.build_models(db_path)
             print("dbt build: all models and tests passed.")
@@ -271,6 +273,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.simulator.server import DEMO_TOKEN
 
     db_path = _db_path(args, "data/demo.duckdb")
+    # The local API builds usage reports in a few polls: no need to wait GitHub's intervals.
+    os.environ.setdefault("GITHUB_BILLING_EXPORT_POLL_SECONDS", "0.02")
     # The demo always starts clean: a fresh database and fresh dlt state.
     for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
         stale.unlink(missing_ok=True)
