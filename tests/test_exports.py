@@ -279,3 +279,35 @@ def test_the_simulator_enforces_the_31_day_limit(simulator: Simulator) -> None:
             path,
             {"report_type": "detailed", "start_date": "2026-10-01", "end_date": "2026-11-01"},
         )
+
+
+@pytest.mark.parametrize("status", [403, 404])
+def test_without_the_export_api_per_user_usage_comes_from_user_queries(
+    simulator: Simulator, tmp_path: Path, status: int
+) -> None:
+    simulator.exports.unavailable = status
+    db = tmp_path / "fallback.duckdb"
+    client = GitHubClient(simulator.base_url, DEMO_TOKEN, simulator.enterprise.slug)
+    first, last = date(2026, 5, 30), date(2026, 6, 2)
+    load(db, client, DEMO_TOKEN, today="2026-06-03", start_date=first.isoformat())
+    logins = {g.login for g in simulator.enterprise.seats_today()}
+    truth = {
+        key: net
+        for key, net in sim_reports.user_net_by_day(simulator.enterprise, first, last).items()
+        if key[1] in logins
+    }
+    assert truth and user_net(db) == truth
+    assert {
+        r[0] for r in query(db, f"select distinct report_type from {RAW}.copilot_user_usage")
+    } == {
+        "premium_request_api",
+        "ai_credit_api",
+    }
+    user_queries = [r for r in simulator.requests if "user" in r.query]
+    assert len(user_queries) == 4 * len(logins)  # days x seat holders
+    notes = " ".join(client.notes)
+    assert f"({status} on /enterprises/acme-corp/settings/billing/reports)" in notes
+    assert f"user= for {len(logins)} seat holders over 4 days" in notes
+    assert "detailed_usage was not loaded" in notes
+    tables = {r[0] for r in query(db, "select table_name from information_schema.tables")}
+    assert "detailed_usage" not in tables

@@ -309,7 +309,10 @@ def report_usage(
             found = exports.fetch(report_type, first, last)
             reports, requests = reports + 1, requests + exports.last_cost
         except ExportUnavailable as exc:
-            client.notes.append(f"{exc}: {table} was not loaded.")
+            if table == DETAILED_USAGE:
+                client.notes.append(f"{exc}: {table} was not loaded (only exports have it).")
+                return
+            yield from _user_usage_fallback(client, window, first, exc)
             return
         except ExportFailed as exc:
             client.notes.append(str(exc))
@@ -318,3 +321,45 @@ def report_usage(
         if batch:
             yield batch
     client.notes.append(f"{table} came from {reports} usage-report exports ({requests} requests).")
+
+
+def _user_usage_fallback(
+    client: GitHubClient, window: LoadWindow, first: date, reason: ExportUnavailable
+) -> Iterator[list[dict[str, Any]]]:
+    """Without the export API: premium_request / ai_credit usage with `user=` for each of
+    today's seat holders, day by day (D x S requests). Rows carry no organization or cost
+    center, which those answers do not split by."""
+    before = client.requests_made
+    logins = sorted(
+        {
+            (seat.get("assignee") or {}).get("login") or ""
+            for page in client.get_pages(client.path(SEATS_PATH), params={"per_page": 100})
+            for seat in page.get("seats") or []
+        }
+        - {""}
+    )
+    extracted_at = _now()
+    days = list(rows.day_range(first, window.last_day))
+    for day in days:
+        credits = day >= AI_CREDITS_START
+        path = client.path(AI_CREDIT_PATH if credits else PREMIUM_REQUEST_PATH)
+        report_type = "ai_credit_api" if credits else "premium_request_api"
+        batch = []
+        for login in logins:
+            params = {"year": day.year, "month": day.month, "day": day.day, "user": login}
+            payload = client.get_json(path, params=params)
+            batch += _shaped(
+                lambda item, u=login, d=day, t=report_type: rows.user_usage_api_row(
+                    item, d, u, t, extracted_at
+                ),
+                payload.get("usageItems"),
+                path,
+                day,
+            )
+        if batch:
+            yield batch
+    client.notes.append(
+        f"{reason}, so copilot_user_usage came from the premium_request/ai_credit usage "
+        f"endpoints with user= for {len(logins)} seat holders over {len(days)} days "
+        f"({client.requests_made - before} requests); it has no organization or cost center."
+    )

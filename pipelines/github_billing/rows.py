@@ -198,3 +198,34 @@ def cost_center_resource_rows(center: dict[str, Any]) -> Iterator[dict[str, Any]
             "resource_type_raw": resource.get("type"),
             "resource_name": resource.get("name") or "",
         }
+
+
+def user_usage_api_row(
+    item: dict[str, Any], day: date, username: str, report_type: str, extracted_at: datetime
+) -> dict[str, Any]:
+    """One premium_request / ai_credit item asked with `user=`: a copilot_user_usage row
+    (the export fallback), summed over organizations and cost centers."""
+    gross = as_decimal(item.get("grossAmount"))
+    discount = as_decimal(item.get("discountAmount"))
+    return {
+        "usage_date": day,
+        "report_type": report_type,
+        "username": username,
+        "organization": "",
+        "cost_center_name": "",
+        "model": item.get("model") or "",
+        "product": normalise_key(item.get("product")),
+        "product_raw": item.get("product"),
+        "sku": normalise_key(item.get("sku")),
+        "sku_raw": item.get("sku"),
+        "unit_type": normalise_key(item.get("unitType")),
+        "unit_type_raw": item.get("unitType"),
+        "price_per_unit": as_decimal(item.get("pricePerUnit")),
+        "quantity": as_decimal(item.get("grossQuantity")),
+        "gross_amount": gross,
+        "discount_amount": discount,
+        "net_amount": as_decimal(item.get("netAmount")),
+        "exceeds_quota": None,
+        "total_monthly_quota": None,
+        "extracted_at": extracted_at,
+    }

@@ -89,6 +89,7 @@ class ExportBehaviour:
     expired: bool = False  # download links answer as expired
     download_host: DownloadHost | None = None  # serve files from another host (signed URLs)
     redirect: bool = False  # our own download URL redirects to download_host
+    unavailable: int | None = None  # 403 or 404: the export API is not offered to this account
 
 
 class DownloadHost:
@@ -730,6 +731,13 @@ def _public_report(report: dict[str, Any]) -> dict[str, Any]:
 def _create_report(
     sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any
 ) -> Response:
+    if sim.exports.unavailable:
+        return _error(
+            sim.exports.unavailable,
+            "Not Found"
+            if sim.exports.unavailable == 404
+            else "You do not have access to usage report exports.",
+        )
     report_type = (body or {}).get("report_type")
     if report_type not in MAX_DAYS:
         raise _BadRequest(
