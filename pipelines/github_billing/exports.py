@@ -205,7 +205,8 @@ class UsageExports:
                 rows.read(text, name)
             except ReportFormatError as exc:
                 raise ExportFailed(
-                    f"{exc} The next run asks GitHub for the report again."
+                    f"{exc} Nothing from the report was loaded, data loaded earlier is kept, "
+                    "and the next run asks again."
                 ) from None
             except (OSError, ValueError) as exc:  # the stream broke or was not text
                 raise ExportFailed(

@@ -237,7 +237,6 @@ def read_report(lines: Iterable[str], name: str, into: ReportRows) -> str:
     except (ValueError, InvalidOperation, ArithmeticError, KeyError) as exc:
         detail = str(exc) or type(exc).__name__
         raise ReportFormatError(
-            f"{name}, line {line}: cannot read this {report_format} report line ({detail}); "
-            "nothing from the file was loaded."
+            f"{name}, line {line}: cannot read this {report_format} report line ({detail})."
         ) from None
     return report_format
