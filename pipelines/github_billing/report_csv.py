@@ -15,7 +15,12 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pipelines.github_billing.rows import as_decimal, normalise_key, parse_usage_date
+from pipelines.github_billing.rows import (
+    as_decimal,
+    normalise_key,
+    parse_usage_date,
+    product_columns,
+)
 
 COPILOT_USER_USAGE = "copilot_user_usage"
 DETAILED_USAGE = "detailed_usage"
@@ -111,12 +116,7 @@ def _usage_columns(record: dict[str, str]) -> dict[str, Any]:
     product, sku, unit = _text(record, "product"), _text(record, "sku"), _text(record, "unit_type")
     return {
         "usage_date": parse_usage_date(_text(record, "date")),
-        "product": normalise_key(product),
-        "product_raw": product or None,
-        "sku": normalise_key(sku),
-        "sku_raw": sku,
-        "unit_type": normalise_key(unit),
-        "unit_type_raw": unit,
+        **product_columns(product or None, sku, unit),
         "price_per_unit": as_decimal(_text(record, "applied_cost_per_quantity")),
         "quantity": as_decimal(_text(record, "quantity")),
         **{name: as_decimal(_text(record, name)) for name in _MONEY},
@@ -139,12 +139,10 @@ def shape_record(report_format: str, record: dict[str, str]) -> dict[str, Any]:
             "organization": "",
             "cost_center_name": "",
             "model": _text(record, "model"),
+            **product_columns(None, None, None),
             "product": "copilot",
-            "product_raw": None,
             "sku": "copilot_premium_request",
-            "sku_raw": None,
             "unit_type": "requests",
-            "unit_type_raw": None,
             "price_per_unit": as_decimal(LEGACY_PREMIUM_REQUEST_PRICE),
             "quantity": requests_used,
             "gross_amount": gross,

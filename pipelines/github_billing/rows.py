@@ -200,6 +200,18 @@ def cost_center_resource_rows(center: dict[str, Any]) -> Iterator[dict[str, Any]
         }
 
 
+def product_columns(product: str | None, sku: str | None, unit: str | None) -> dict[str, Any]:
+    """Normalised product, SKU and unit type beside GitHub's raw values."""
+    return {
+        "product": normalise_key(product),
+        "product_raw": product,
+        "sku": normalise_key(sku),
+        "sku_raw": sku,
+        "unit_type": normalise_key(unit),
+        "unit_type_raw": unit,
+    }
+
+
 def user_usage_api_row(
     item: dict[str, Any], day: date, username: str, report_type: str, extracted_at: datetime
 ) -> dict[str, Any]:
@@ -214,12 +226,7 @@ def user_usage_api_row(
         "organization": "",
         "cost_center_name": "",
         "model": item.get("model") or "",
-        "product": normalise_key(item.get("product")),
-        "product_raw": item.get("product"),
-        "sku": normalise_key(item.get("sku")),
-        "sku_raw": item.get("sku"),
-        "unit_type": normalise_key(item.get("unitType")),
-        "unit_type_raw": item.get("unitType"),
+        **product_columns(item.get("product"), item.get("sku"), item.get("unitType")),
         "price_per_unit": as_decimal(item.get("pricePerUnit")),
         "quantity": as_decimal(item.get("grossQuantity")),
         "gross_amount": gross,
