@@ -17,7 +17,7 @@ from pipelines.github_billing.exports import ExportFailed, UsageExports, report_
 from pipelines.runner import load
 from pipelines.simulator import Simulator, server
 from pipelines.simulator import reports as sim_reports
-from pipelines.simulator.server import DEMO_TOKEN, DownloadHost
+from pipelines.simulator.server import DEMO_TOKEN, DownloadHost, Fault
 from tests.conftest import TODAY, load_into
 from tests.test_source import RAW, query
 
@@ -311,3 +311,22 @@ def test_without_the_export_api_per_user_usage_comes_from_user_queries(
     assert "detailed_usage was not loaded" in notes
     tables = {r[0] for r in query(db, "select table_name from information_schema.tables")}
     assert "detailed_usage" not in tables
+
+
+def test_a_download_that_breaks_off_or_an_api_error_stops_only_that_table(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    _client, exports = exports_for(simulator)
+    simulator.inject(Fault(path=r"/metered_exports/", mode="reset", times=5))
+    with pytest.raises(ExportFailed, match=r"download of GitHub's detailed usage report .* broke"):
+        exports.fetch("detailed", date(2026, 11, 1), date(2026, 11, 3))
+    # a persistent 5xx on the export API: the JSON tables still load, the note says what waits
+    simulator.inject(Fault(path=r"/settings/billing/reports$", status=503, times=100))
+    db = tmp_path / "503.duckdb"
+    client = GitHubClient(simulator.base_url, DEMO_TOKEN, simulator.enterprise.slug)
+    load(db, client, DEMO_TOKEN, today=TODAY.isoformat(), start_date="2026-11-20")
+    notes = " ".join(client.notes)
+    assert "copilot_user_usage stops before the ai_credit report for 2026-11-20" in notes
+    assert "detailed_usage stops before" in notes
+    (days,) = query(db, f"select count(distinct usage_date) from {RAW}.usage_items")[0]
+    assert days == 5

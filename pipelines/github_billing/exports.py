@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from requests.exceptions import RequestException
+from urllib3.exceptions import HTTPError
+
 from pipelines.github_billing.client import GitHubApiError, GitHubClient, origin_text
 from pipelines.github_billing.report_csv import ReportFormatError, ReportRows
 from pipelines.github_billing.settings import (
@@ -116,7 +119,8 @@ class UsageExports:
             try:
                 return dict(self.client.post_json(path, body))
             except GitHubApiError as exc:
-                if exc.status in (403, 404):
+                # a spent rate limit is a 403 too, and no reason to leave the export API
+                if exc.status in (403, 404) and "rate limit" not in str(exc):
                     raise ExportUnavailable(
                         f"GitHub's usage-report export API is not available to this token or "
                         f"enterprise ({exc.status} on {exc.endpoint})",
@@ -208,7 +212,7 @@ class UsageExports:
                     f"{exc} Nothing from the report was loaded, data loaded earlier is kept, "
                     "and the next run asks again."
                 ) from None
-            except (OSError, ValueError) as exc:  # the stream broke or was not text
+            except (OSError, ValueError, HTTPError, RequestException) as exc:  # stream broke
                 raise ExportFailed(
                     f"The download of GitHub's {describe} broke off ({type(exc).__name__}): "
                     f"{RETRY_NEXT_RUN}."

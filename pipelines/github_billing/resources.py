@@ -317,6 +317,12 @@ def report_usage(
         except ExportFailed as exc:
             client.notes.append(str(exc))
             return
+        except GitHubApiError as exc:  # 5xx after retries, 400, ...: only this table waits
+            client.notes.append(
+                f"{exc} ({table} stops before the {report_type} report for {first} to {last}; "
+                "the next run asks again.)"
+            )
+            return
         batch = [{**row, "extracted_at": extracted_at} for row in found.for_table(table)]
         if batch:
             yield batch
