@@ -162,3 +162,13 @@ def test_import_in_process_and_as_a_subprocess(tmp_path: Path, capsys) -> None:
     assert done.returncode == 1
     assert f"{damaged}, line" in done.stderr and "Nothing was imported." in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_ai_credit_lines_in_a_premium_request_shaped_file_are_told_by_their_unit() -> None:
+    """GitHub's AI-credit columns are unconfirmed: if they carry the quota columns too, the
+    lines still say credits."""
+    records = sim_reports.report_records(ENT, "ai_credit", date(2026, 6, 2), date(2026, 6, 2))
+    content = sim_reports.to_csv(sim_reports.HEADERS["premium_request"], records)
+    found = ReportRows()
+    assert found.read(content.decode().splitlines(keepends=True), "june.csv") == "premium_request"
+    assert {row["report_type"] for row in found.rows.values()} == {"ai_credit"}

@@ -153,6 +153,9 @@ def shape_record(report_format: str, record: dict[str, str]) -> dict[str, Any]:
         }
     row = {"report_type": report_format, **_usage_columns(record)}
     if table_of(report_format) == COPILOT_USER_USAGE:
+        # the header alone cannot always tell the two apart (AI-credit columns are
+        # unconfirmed): the unit can
+        row["report_type"] = "ai_credit" if row["unit_type"] == "credits" else "premium_request"
         row["username"] = _text(record, "username")
         row["model"] = _text(record, "model")
         row["exceeds_quota"] = _bool(_text(record, "exceeds_quota"))

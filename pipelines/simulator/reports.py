@@ -141,8 +141,18 @@ def detailed_records(ent: Enterprise, day: date) -> list[dict[str, object]]:
                     "cost_center_name": _cc_name(ent, partition),
                 }
             )
+    # GitHub sums the detailed report by date, sku, organization, repository, cost center,
+    # user and workflow: a user's Copilot lines of several models become one.
+    summed: dict[tuple, dict[str, object]] = {}
     for record in user_records(ent, day):
-        out.append({**record, "repository": "", "workflow_path": ""})
+        key = tuple(record[c] for c in ("sku", "organization", "cost_center_name", "username"))
+        line = summed.get(key)
+        if line is None:
+            summed[key] = {**record, "repository": "", "workflow_path": ""}
+        else:
+            for name in _MEASURE_ORDER:
+                line[name] += record[name]  # type: ignore[operator]
+    out.extend(summed.values())
     return out
 
 
