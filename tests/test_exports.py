@@ -214,7 +214,7 @@ def test_a_failed_report_keeps_what_was_loaded_and_the_next_run_catches_up(
 
     monkeypatch.setattr(server, "_complete", june_fails)
     run()
-    notes = " ".join(client.notes)
+    notes = " ".join(client.warnings)
     assert "ai_credit usage report" in notes and "failed" in notes and "next run asks" in notes
     loaded = user_net(db)
     assert loaded and max(day for day, _user in loaded) == "2026-05-31"  # May kept, no June
@@ -223,6 +223,7 @@ def test_a_failed_report_keeps_what_was_loaded_and_the_next_run_catches_up(
     )
     monkeypatch.setattr(server, "_complete", real_complete)
     client.notes.clear()
+    client.warnings.clear()
     run()  # nothing fails now: the next run continues from the last whole report
     assert user_net(db) == sim_reports.user_net_by_day(
         simulator.enterprise, date(2026, 5, 20), date(2026, 6, 11)
@@ -305,10 +306,10 @@ def test_without_the_export_api_per_user_usage_comes_from_user_queries(
     }
     user_queries = [r for r in simulator.requests if "user" in r.query]
     assert len(user_queries) == 4 * len(logins)  # days x seat holders
-    notes = " ".join(client.notes)
+    notes = " ".join(client.notes + client.warnings)
     assert f"({status} on /enterprises/acme-corp/settings/billing/reports)" in notes
     assert f"user= for {len(logins)} seat holders over 4 days" in notes
-    assert "detailed_usage was not loaded" in notes
+    assert "detailed_usage was not loaded" in " ".join(client.warnings)
     tables = {r[0] for r in query(db, "select table_name from information_schema.tables")}
     assert "detailed_usage" not in tables
 
@@ -325,8 +326,25 @@ def test_a_download_that_breaks_off_or_an_api_error_stops_only_that_table(
     db = tmp_path / "503.duckdb"
     client = GitHubClient(simulator.base_url, DEMO_TOKEN, simulator.enterprise.slug)
     load(db, client, DEMO_TOKEN, today=TODAY.isoformat(), start_date="2026-11-20")
-    notes = " ".join(client.notes)
+    notes = " ".join(client.warnings)
+    assert not client.notes
     assert "copilot_user_usage stops before the ai_credit report for 2026-11-20" in notes
     assert "detailed_usage stops before" in notes
     (days,) = query(db, f"select count(distinct usage_date) from {RAW}.usage_items")[0]
     assert days == 5
+
+
+def test_the_cli_run_summary_says_which_path_was_taken(simulator: Simulator, tmp_path) -> None:
+    from tests.test_cli import env_for, run_cli
+
+    simulator.exports.unavailable = 404
+    db = tmp_path / "cli.duckdb"
+    args = ("run", "--no-build", "--db", str(db), "--today", TODAY.isoformat())
+    done = run_cli(*args, "--since", "2026-11-21", env=env_for(simulator))
+    assert done.returncode == 0, done.stderr
+    assert "note: GitHub's usage-report export API is not available" in done.stdout
+    assert "user= for" in done.stdout and "over 4 days" in done.stdout
+    assert "warning: GitHub's usage-report export API" in done.stderr
+    assert "detailed_usage was not loaded" in done.stderr
+    status = run_cli("status", "--db", str(db), env={})
+    assert "detailed_usage was not loaded" in status.stdout

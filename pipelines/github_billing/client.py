@@ -50,9 +50,10 @@ class GitHubClient:
         self.rate_limit_remaining: int | None = None
         self.rate_limit_reset: int | None = None
         self.last_scopes: tuple[str, ...] | None = None
-        # Sentences for the run summary that are not failures (which path a resource took,
-        # a report to retry next run); the CLI prints them.
+        # Sentences for the run summary: `notes` say which path a resource took and what it
+        # cost; `warnings` say what this run could not load and the next run retries.
         self.notes: list[str] = []
+        self.warnings: list[str] = []
         self.trusted_origins = trusted_origins(self.base_url)
         anonymous = GitHubRetryingSession()
         anonymous.configure()

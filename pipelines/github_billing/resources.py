@@ -310,15 +310,15 @@ def report_usage(
             reports, requests = reports + 1, requests + exports.last_cost
         except ExportUnavailable as exc:
             if table == DETAILED_USAGE:
-                client.notes.append(f"{exc}: {table} was not loaded (only exports have it).")
+                client.warnings.append(f"{exc}: {table} was not loaded (only exports have it).")
                 return
             yield from _user_usage_fallback(client, window, first, exc)
             return
         except ExportFailed as exc:
-            client.notes.append(str(exc))
+            client.warnings.append(str(exc))
             return
         except GitHubApiError as exc:  # 5xx after retries, 400, ...: only this table waits
-            client.notes.append(
+            client.warnings.append(
                 f"{exc} ({table} stops before the {report_type} report for {first} to {last}; "
                 "the next run asks again.)"
             )
