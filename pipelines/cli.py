@@ -187,6 +187,10 @@ def _checked_load(
             f"Loaded {sum(result.rows_loaded.values()):,} rows with {result.requests_made} API "
             f"requests (rate-limit budget left: {result.rate_limit_remaining})."
         )
+        for note in client.notes:
+            print(f"note: {note}")
+        for warning in client.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         if build:
             runner.build_models(db_path)
             print("dbt build: all models and tests passed.")
@@ -197,7 +201,8 @@ def _checked_load(
     finally:
         record.requests_made = client.requests_made
         record.rate_limit_remaining = client.rate_limit_remaining
-    record.outcome, record.error = "success", None
+    # a report to retry next run does not fail the run, but `status` shows it
+    record.outcome, record.error = "success", " ".join(client.warnings) or None
     print(summary.render(db_path))
     return 0
 
@@ -248,6 +253,34 @@ def cmd_status(args: argparse.Namespace) -> int:
     return health.exit_code
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from pipelines import ops
+    from pipelines.report_import import import_reports
+    from pipelines.runner import RunFailed
+
+    db_path = _db_path(args, "data/github_billing.duckdb")
+    with ops.run_lock(db_path):
+        ops.check_db_writable(db_path)
+        try:
+            result = import_reports(db_path, [Path(p) for p in args.paths])
+        except RunFailed as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    print(
+        f"Read {result.lines:,} lines from {result.files} files "
+        f"({', '.join(sorted(result.formats))})."
+    )
+    for note in result.skipped:
+        print(f"note: {note}")
+    for table, count in sorted(result.rows_per_table.items()):
+        first, last = result.days_per_table[table]
+        print(f"  {table:<20} {count:>9,} rows, {first} to {last} (whole days replaced)")
+    if not result.rows_per_table:
+        print("Nothing new to load.")
+    print(f"DuckDB file: {db_path}")
+    return 0
+
+
 def _simulator_from_args(args: argparse.Namespace) -> Any:
     from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
 
@@ -271,6 +304,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from pipelines.simulator.server import DEMO_TOKEN
 
     db_path = _db_path(args, "data/demo.duckdb")
+    # The local API builds usage reports in a few polls: no need to wait GitHub's intervals.
+    os.environ.setdefault("GITHUB_BILLING_EXPORT_POLL_SECONDS", "0.02")
     # The demo always starts clean: a fresh database and fresh dlt state.
     for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
         stale.unlink(missing_ok=True)
@@ -346,6 +381,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
     p.add_argument("--today", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "import",
+        help="load usage-report CSVs downloaded from GitHub's billing pages",
+        description="Load summarized, detailed, premium-request, AI-credit and legacy "
+        "premium-request report CSVs into the raw tables; the format is read from the header. "
+        "Whole days are replaced, so importing a file twice changes nothing.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="report CSV files")
+    p.add_argument(
+        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
+    )
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("status", help="connection health: Pending Data, Healthy, Stale or Error")
     p.add_argument(

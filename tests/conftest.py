@@ -18,6 +18,8 @@ os.environ.setdefault("RUNTIME__REQUEST_MAX_ATTEMPTS", "3")
 os.environ.setdefault("RUNTIME__REQUEST_TIMEOUT", "5")
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
 os.environ.setdefault("GITHUB_BILLING_RATE_LIMIT_FLOOR_SECONDS", "0")
+os.environ.setdefault("GITHUB_BILLING_EXPORT_POLL_SECONDS", "0")
+os.environ.setdefault("GITHUB_BILLING_EXPORT_TIMEOUT_SECONDS", "5")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from pipelines.github_billing import GitHubClient
@@ -41,6 +43,8 @@ def load_into(
     client = GitHubClient(sim.base_url, token, sim.enterprise.slug)
     source_args.setdefault("today", TODAY.isoformat())
     source_args.setdefault("start_date", sim.enterprise.first_day.isoformat())
+    # The export path has its own tests (test_exports.py); the others stay on the JSON API.
+    source_args.setdefault("usage_exports", False)
     return load(db_path, client, token, **source_args)
 
 

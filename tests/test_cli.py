@@ -53,6 +53,8 @@ def test_run_loads_with_env_config_and_prints_a_summary(sim, tmp_path: Path) -> 
     assert "Connection OK" in done.stdout
     assert "usage_items" in done.stdout and f"DuckDB file: {db}" in done.stdout
     assert "Period covered: 2026-10-01 to 2026-11-24" in done.stdout  # previous + current month
+    # per-user usage through the export API is on by default, and the summary says so
+    assert "note: copilot_user_usage came from 2 usage-report exports" in done.stdout
     con = duckdb.connect(str(db), read_only=True)
     (net,) = con.execute("select sum(net_amount) from github_billing_raw.usage_items").fetchone()
     con.close()

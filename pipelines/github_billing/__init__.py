@@ -2,7 +2,9 @@
 
 Resources: `usage_items` (daily, per cost-center partition), `premium_request_usage` and
 `ai_credit_usage` (daily, per partition, by model), `copilot_seats` (daily snapshots),
-`cost_centers` and `cost_center_resources` (active and deleted).
+`cost_centers` and `cost_center_resources` (active and deleted); from GitHub's usage-report
+exports, `copilot_user_usage` (per user and model) and `detailed_usage` (per user, repository
+and workflow).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dlt.sources import DltResource
 
 from pipelines.github_billing import resources as r
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
+from pipelines.github_billing.exports import UsageExports
 from pipelines.github_billing.rows import enterprise_slug
 from pipelines.github_billing.settings import (
     DEFAULT_BASE_URL,
@@ -48,6 +51,7 @@ def github_billing(
     until: str | None = None,
     today: str | None = None,
     seats_per_page: int = SEATS_PER_PAGE,
+    usage_exports: bool = True,
     client: GitHubClient | None = None,
 ) -> Sequence[DltResource]:
     """GitHub billing for one enterprise.
@@ -61,6 +65,8 @@ def github_billing(
         since / until: an explicit backfill window; it does not move the incremental cursor.
         today: the UTC day the run treats as today (tests pin it).
         seats_per_page: page size of the seats list (GitHub's maximum, 100, by default).
+        usage_exports: also load per-user Copilot usage and per-workflow usage through GitHub's
+            usage-report export API (one report at a time, at most 31 days each).
         client: an already-built client (the CLI shares one between check and run).
     """
     today_date = _as_date(today) or datetime.now(UTC).date()
@@ -111,11 +117,29 @@ def github_billing(
         name="cost_center_resources",
         write_disposition={"disposition": "merge", "strategy": "scd2"},  # type: ignore[arg-type]
     )(directory)
-    return (
+    resources = [
         centers,
         center_resources,
         usage,
         model_resource("premium_request_usage", ai_credits=False),
         model_resource("ai_credit_usage", ai_credits=True),
         seats,
-    )
+    ]
+    if usage_exports:
+        exports = UsageExports(api)
+
+        def report_resource(name: str, family: str, columns: object) -> DltResource:
+            # Each report covers whole days for every user: a re-read day replaces the day.
+            return dlt.resource(
+                r.report_usage,
+                name=name,
+                write_disposition=daily_merge,  # type: ignore[arg-type]
+                merge_key="usage_date",
+                columns=columns,  # type: ignore[arg-type]
+            )(api, exports, window, window.incremental("usage_date"), family)
+
+        resources += [
+            report_resource("copilot_user_usage", "copilot", r.COPILOT_USER_USAGE_COLUMNS),
+            report_resource("detailed_usage", "detailed", r.DETAILED_USAGE_COLUMNS),
+        ]
+    return resources

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -49,6 +50,20 @@ class GitHubClient:
         self.rate_limit_remaining: int | None = None
         self.rate_limit_reset: int | None = None
         self.last_scopes: tuple[str, ...] | None = None
+        # Sentences for the run summary: `notes` say which path a resource took and what it
+        # cost; `warnings` say what this run could not load and the next run retries.
+        self.notes: list[str] = []
+        self.warnings: list[str] = []
+        self.trusted_origins = trusted_origins(self.base_url)
+        anonymous = GitHubRetryingSession()
+        anonymous.configure()
+        # Download URLs on any other host (signed storage URLs) never see the token.
+        self._anonymous = RESTClient(
+            base_url=self.base_url,
+            headers={"User-Agent": USER_AGENT},
+            paginator=SinglePagePaginator(),
+            session=anonymous.session,
+        )
         retrying = GitHubRetryingSession()
         retrying.configure()  # timeouts, attempts and backoff from dlt's [runtime] config
         self._rest = RESTClient(
@@ -84,10 +99,53 @@ class GitHubClient:
             url = paginator._next_reference if paginator.has_next_page else None
             query = None  # the next link carries its own query string
 
+    def post_json(self, path: str, body: dict[str, Any]) -> Any:
+        """POST a JSON body; raise GitHubApiError with a sentence on any failure."""
+        response = self._send(path, None, method="POST", body=body)
+        return self._decode(response, path)
+
+    def download(self, url: str, max_redirects: int = 5) -> requests.Response:
+        """GET a report file as a stream. The token goes only to the API host and GitHub's web
+        host for it; redirects are followed by hand so every hop is checked the same way.
+        The caller closes the response; HTTP errors are returned, not raised."""
+        for _hop in range(max_redirects + 1):
+            trusted = origin(url) in self.trusted_origins
+            rest = self._rest if trusted else self._anonymous
+            try:
+                response = rest.request(url, method="GET", stream=True, allow_redirects=False)
+            except requests.exceptions.RequestException as exc:
+                raise GitHubApiError(
+                    f"Could not download a usage report file from {origin_text(url)} "
+                    f"({type(exc).__name__}): nothing from it was loaded; run again.",
+                    endpoint=_endpoint(url),
+                ) from None
+            finally:
+                self.requests_made += 1
+            location = response.headers.get("Location")
+            if response.status_code in (301, 302, 303, 307, 308) and location:
+                response.close()
+                url = requests.compat.urljoin(url, location)
+                continue
+            return response
+        raise GitHubApiError(
+            f"A usage report download from {origin_text(url)} redirected more than "
+            f"{max_redirects} times: nothing from it was loaded; run again.",
+            endpoint=_endpoint(url),
+        )
+
     # -- internals ----------------------------------------------------------------------------
-    def _send(self, path: str, params: dict[str, Any] | None) -> requests.Response:
+    def _send(
+        self,
+        path: str,
+        params: dict[str, Any] | None,
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
+    ) -> requests.Response:
         try:
-            response = self._rest.get(path, params=params)
+            if method == "POST":
+                response = self._rest.post(path, json=body)
+            else:
+                response = self._rest.get(path, params=params)
         except requests.exceptions.RequestException as exc:
             raise GitHubApiError(
                 f"Could not reach GitHub at {self.base_url} ({type(exc).__name__}) while reading "
@@ -177,6 +235,33 @@ class GitHubClient:
         else:
             sentence = f"GitHub answered {status} on {endpoint}: {message or response.reason}."
         return GitHubApiError(sentence, status=status, endpoint=endpoint)
+
+
+def origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def origin_text(url: str) -> str:
+    scheme, netloc = origin(url)
+    return f"{scheme}://{netloc}"
+
+
+_GHE_API_HOST = re.compile(r"api\.([a-z0-9-]+)\.ghe\.com")
+
+
+def trusted_origins(base_url: str) -> frozenset[tuple[str, str]]:
+    """The API host itself, and GitHub's web host that serves its report downloads:
+    github.com for api.github.com, <sub>.ghe.com for api.<sub>.ghe.com. Nothing else."""
+    scheme, netloc = origin(base_url)
+    trusted = {(scheme, netloc)}
+    host = urlsplit(base_url).hostname or ""
+    if scheme == "https" and host == "api.github.com":
+        trusted.add(("https", "github.com"))
+    ghe = _GHE_API_HOST.fullmatch(host)
+    if scheme == "https" and ghe:
+        trusted.add(("https", f"{ghe.group(1)}.ghe.com"))
+    return frozenset(trusted)
 
 
 def _endpoint(path: str) -> str:

@@ -11,6 +11,13 @@ from dlt.common.schema.typing import TTableSchemaColumns
 
 from pipelines.github_billing import rows
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
+from pipelines.github_billing.exports import (
+    ExportFailed,
+    ExportUnavailable,
+    UsageExports,
+    report_ranges,
+)
+from pipelines.github_billing.report_csv import COPILOT_USER_USAGE, DETAILED_USAGE
 from pipelines.github_billing.settings import (
     AI_CREDIT_PATH,
     AI_CREDITS_START,
@@ -248,3 +255,117 @@ def cost_centers(directory: CostCenterDirectory) -> Iterator[dict[str, Any]]:
 def cost_center_resources(directory: CostCenterDirectory) -> Iterator[dict[str, Any]]:
     for center in directory.all():
         yield from rows.cost_center_resource_rows(center)
+
+
+# -- per-user usage from GitHub's usage-report exports (exports.py, report_csv.py) -------------
+
+
+def _required_text(*names: str) -> TTableSchemaColumns:
+    # one dict per column: dlt writes the column name into the hint it is given
+    return {name: {"data_type": "text", "nullable": False} for name in names}
+
+
+_REPORT_COMMON: TTableSchemaColumns = {
+    "usage_date": {"data_type": "date", "nullable": False},
+    **_required_text("report_type", "username", "organization", "cost_center_name"),
+    "product": {"data_type": "text"},
+    "product_raw": {"data_type": "text", "nullable": True},
+    "sku": {"data_type": "text"},
+    "sku_raw": {"data_type": "text", "nullable": True},
+    "unit_type": {"data_type": "text"},
+    "unit_type_raw": {"data_type": "text", "nullable": True},
+    "extracted_at": {"data_type": "timestamp"},
+    **_decimals("price_per_unit", "quantity", "gross_amount", "discount_amount", "net_amount"),
+}
+COPILOT_USER_USAGE_COLUMNS: TTableSchemaColumns = {
+    **_REPORT_COMMON,
+    **_required_text("model"),
+    "exceeds_quota": {"data_type": "bool", "nullable": True},
+    **_decimals("total_monthly_quota"),
+}
+DETAILED_USAGE_COLUMNS: TTableSchemaColumns = {
+    **_REPORT_COMMON,
+    **_required_text("repository_name", "workflow_path"),
+}
+
+
+def report_usage(
+    client: GitHubClient,
+    exports: UsageExports,
+    window: LoadWindow,
+    usage_date: dlt.sources.incremental[date],
+    report_family: str,
+) -> Iterator[list[dict[str, Any]]]:
+    """Per-user rows from usage-report exports over the window, one report at a time, oldest
+    first. A report that fails stops the resource: the cursor stays at the last whole report,
+    so the next run asks again from there (minus the lookback)."""
+    table = COPILOT_USER_USAGE if report_family == "copilot" else DETAILED_USAGE
+    extracted_at = _now()
+    reports = requests = 0
+    for report_type, first, last in report_ranges(
+        report_family, _cursor_start(usage_date, window), window.last_day
+    ):
+        try:
+            found = exports.fetch(report_type, first, last)
+            reports, requests = reports + 1, requests + exports.last_cost
+        except ExportUnavailable as exc:
+            if table == DETAILED_USAGE:
+                client.warnings.append(f"{exc}: {table} was not loaded (only exports have it).")
+                return
+            yield from _user_usage_fallback(client, window, first, exc)
+            return
+        except ExportFailed as exc:
+            client.warnings.append(str(exc))
+            return
+        except GitHubApiError as exc:  # 5xx after retries, 400, ...: only this table waits
+            client.warnings.append(
+                f"{exc} ({table} stops before the {report_type} report for {first} to {last}; "
+                "the next run asks again.)"
+            )
+            return
+        batch = [{**row, "extracted_at": extracted_at} for row in found.for_table(table)]
+        if batch:
+            yield batch
+    client.notes.append(f"{table} came from {reports} usage-report exports ({requests} requests).")
+
+
+def _user_usage_fallback(
+    client: GitHubClient, window: LoadWindow, first: date, reason: ExportUnavailable
+) -> Iterator[list[dict[str, Any]]]:
+    """Without the export API: premium_request / ai_credit usage with `user=` for each of
+    today's seat holders, day by day (D x S requests). Rows carry no organization or cost
+    center, which those answers do not split by."""
+    before = client.requests_made
+    logins = sorted(
+        {
+            (seat.get("assignee") or {}).get("login") or ""
+            for page in client.get_pages(client.path(SEATS_PATH), params={"per_page": 100})
+            for seat in page.get("seats") or []
+        }
+        - {""}
+    )
+    extracted_at = _now()
+    days = list(rows.day_range(first, window.last_day))
+    for day in days:
+        credits = day >= AI_CREDITS_START
+        path = client.path(AI_CREDIT_PATH if credits else PREMIUM_REQUEST_PATH)
+        report_type = "ai_credit_api" if credits else "premium_request_api"
+        batch = []
+        for login in logins:
+            params = {"year": day.year, "month": day.month, "day": day.day, "user": login}
+            payload = client.get_json(path, params=params)
+            batch += _shaped(
+                lambda item, u=login, d=day, t=report_type: rows.user_usage_api_row(
+                    item, d, u, t, extracted_at
+                ),
+                payload.get("usageItems"),
+                path,
+                day,
+            )
+        if batch:
+            yield batch
+    client.notes.append(
+        f"{reason}, so copilot_user_usage came from the premium_request/ai_credit usage "
+        f"endpoints with user= for {len(logins)} seat holders over {len(days)} days "
+        f"({client.requests_made - before} requests); it has no organization or cost center."
+    )

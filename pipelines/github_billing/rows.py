@@ -198,3 +198,41 @@ def cost_center_resource_rows(center: dict[str, Any]) -> Iterator[dict[str, Any]
             "resource_type_raw": resource.get("type"),
             "resource_name": resource.get("name") or "",
         }
+
+
+def product_columns(product: str | None, sku: str | None, unit: str | None) -> dict[str, Any]:
+    """Normalised product, SKU and unit type beside GitHub's raw values."""
+    return {
+        "product": normalise_key(product),
+        "product_raw": product,
+        "sku": normalise_key(sku),
+        "sku_raw": sku,
+        "unit_type": normalise_key(unit),
+        "unit_type_raw": unit,
+    }
+
+
+def user_usage_api_row(
+    item: dict[str, Any], day: date, username: str, report_type: str, extracted_at: datetime
+) -> dict[str, Any]:
+    """One premium_request / ai_credit item asked with `user=`: a copilot_user_usage row
+    (the export fallback), summed over organizations and cost centers."""
+    gross = as_decimal(item.get("grossAmount"))
+    discount = as_decimal(item.get("discountAmount"))
+    return {
+        "usage_date": day,
+        "report_type": report_type,
+        "username": username,
+        "organization": "",
+        "cost_center_name": "",
+        "model": item.get("model") or "",
+        **product_columns(item.get("product"), item.get("sku"), item.get("unitType")),
+        "price_per_unit": as_decimal(item.get("pricePerUnit")),
+        "quantity": as_decimal(item.get("grossQuantity")),
+        "gross_amount": gross,
+        "discount_amount": discount,
+        "net_amount": as_decimal(item.get("netAmount")),
+        "exceeds_quota": None,
+        "total_monthly_quota": None,
+        "extracted_at": extracted_at,
+    }

@@ -27,6 +27,17 @@ PREMIUM_REQUEST_PATH = ENTERPRISE_PATH + "/settings/billing/premium_request/usag
 AI_CREDIT_PATH = ENTERPRISE_PATH + "/settings/billing/ai_credit/usage"
 COST_CENTERS_PATH = ENTERPRISE_PATH + "/settings/billing/cost-centers"
 SEATS_PATH = ENTERPRISE_PATH + "/copilot/billing/seats"
+REPORTS_PATH = ENTERPRISE_PATH + "/settings/billing/reports"
+REPORT_PATH = REPORTS_PATH + "/{report_id}"
+
+# Usage-report exports: GitHub builds one report per account at a time, of at most 31 days
+# (detailed, premium_request, ai_credit). Polls wait EXPORT_POLL_SECONDS, doubling up to
+# EXPORT_MAX_POLL_SECONDS; a report still processing after EXPORT_TIMEOUT_SECONDS is left for
+# the next run. GITHUB_BILLING_EXPORT_POLL_SECONDS / _TIMEOUT_SECONDS override (tests, demo).
+REPORT_MAX_DAYS = 31
+EXPORT_POLL_SECONDS = 5.0
+EXPORT_MAX_POLL_SECONDS = 60.0
+EXPORT_TIMEOUT_SECONDS = 1800.0
 
 # Money, quantities and prices: GitHub sends up to nine decimals on amounts and ten on some
 # unit prices; twelve places keep them exact, 38 digits leave room for any sum. Float noise past

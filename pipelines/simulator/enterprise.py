@@ -734,22 +734,43 @@ class DayUsage:
             slot = merged.setdefault((model, sku, unit, price), [Decimal(0)] * 4)
             for i in range(4):
                 slot[i] += acc[i]
-        return [
-            {
-                "product": "Copilot",
-                "sku": sku,
-                "model": model,
-                "unitType": unit,
-                "pricePerUnit": price,
-                "grossQuantity": gq,
-                "grossAmount": ga,
-                "discountQuantity": dq,
-                "discountAmount": da,
-                "netQuantity": gq - dq,
-                "netAmount": ga - da,
-            }
-            for (model, sku, unit, price), (gq, ga, dq, da) in sorted(merged.items())
-        ]
+        return _model_items_json(merged)
+
+    def user_model_items(self, user: str, partition: str | None, sku_prefix: str) -> list[dict]:
+        """Items of the premium_request / ai_credit endpoints filtered with `user=`, summed
+        over every organization (and cost center unless one is given)."""
+        merged: dict[tuple[str, str, str, Decimal], list[Decimal]] = {}
+        for row in self.user_usage:
+            if row["username"].lower() != user.lower() or not row["sku"].startswith(sku_prefix):
+                continue
+            if partition is not None and row["cost_center_id"] != partition:
+                continue
+            key = (row["model"], row["sku"], row["unit_type"], row["price_per_unit"])
+            slot = merged.setdefault(key, [Decimal(0)] * 4)
+            slot[0] += row["quantity"]
+            slot[1] += row["gross_amount"]
+            slot[2] += row["discount_quantity"]
+            slot[3] += row["discount_amount"]
+        return _model_items_json(merged)
+
+
+def _model_items_json(merged: dict[tuple[str, str, str, Decimal], list[Decimal]]) -> list[dict]:
+    return [
+        {
+            "product": "Copilot",
+            "sku": sku,
+            "model": model,
+            "unitType": unit,
+            "pricePerUnit": price,
+            "grossQuantity": gq,
+            "grossAmount": ga,
+            "discountQuantity": dq,
+            "discountAmount": da,
+            "netQuantity": gq - dq,
+            "netAmount": ga - da,
+        }
+        for (model, sku, unit, price), (gq, ga, dq, da) in sorted(merged.items())
+    ]
 
 
 def utc_datetime(day: date, hour: int = 12) -> str:
