@@ -61,9 +61,16 @@ def render(db_path: Path) -> str:
         )
         lines += _top(
             con,
-            "Top Copilot seat holders by cost",
+            "Top Copilot users by cost (seat + premium requests / AI credits)",
             """
             select seat_holder_login, sum(net_amount) from marts.fct_daily_cost_by_seat_holder
+            group by 1 order by 2 desc limit 5""",
+        )
+        lines += _top(
+            con,
+            "Top Copilot users by usage cost (premium requests / AI credits)",
+            """
+            select seat_holder_login, sum(net_amount) from marts.fct_copilot_user_usage
             group by 1 order by 2 desc limit 5""",
         )
         lines += _top(

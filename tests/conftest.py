@@ -72,9 +72,10 @@ def shared_simulator() -> Iterator[Simulator]:
 
 @pytest.fixture(scope="session")
 def loaded_db(shared_simulator: Simulator, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shared enterprise loaded once into DuckDB (raw tables only)."""
+    """The shared enterprise loaded once into DuckDB (raw tables only), per-user report
+    exports included, so the models see every raw table."""
     db_path = tmp_path_factory.mktemp("loaded") / "billing.duckdb"
-    load_into(db_path, shared_simulator)
+    load_into(db_path, shared_simulator, usage_exports=True)
     return db_path
 
 

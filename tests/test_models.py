@@ -15,6 +15,7 @@ import pytest
 
 from pipelines.runner import RunFailed, build_models, invoke_dbt
 from pipelines.simulator import EnterpriseSize, Simulator
+from pipelines.simulator.reports import net_by_day, user_net_by_day
 from tests.conftest import TODAY, load_into, make_enterprise, query
 
 IDLE_DAYS = 30
@@ -259,3 +260,51 @@ def test_the_sql_passes_its_unit_tests(built_db: Path) -> None:
     outcomes = {r.node.name: str(r.status) for r in result.result.results}
     assert result.success and len(outcomes) >= 5
     assert set(outcomes.values()) == {"pass"}
+
+
+def test_each_users_copilot_usage_matches_the_simulator_and_sits_beside_their_seat_cost(
+    built_db: Path, shared_simulator: Simulator
+) -> None:
+    ent = shared_simulator.enterprise
+    truth = user_net_by_day(ent, ent.first_day, ent.last_day)
+    per_user = {
+        (d.isoformat(), login): net
+        for d, login, net in query(
+            built_db,
+            "select usage_date, seat_holder_login, sum(net_amount) "
+            "from marts.fct_copilot_user_usage group by all",
+        )
+    }
+    assert per_user == truth
+    rollup = {
+        (d.isoformat(), login): (usage, seat, net)
+        for d, login, usage, seat, net in query(
+            built_db,
+            "select usage_date, seat_holder_login, usage_net_amount, seat_net_amount, net_amount "
+            "from marts.fct_daily_cost_by_seat_holder",
+        )
+    }
+    assert {k: v[0] for k, v in rollup.items() if v[0]} == {k: v for k, v in truth.items() if v}
+    assert all(net == usage + seat for usage, seat, net in rollup.values())
+
+
+def test_actions_usage_by_workflow_adds_up_to_the_usage_report(
+    built_db: Path, shared_simulator: Simulator
+) -> None:
+    ent = shared_simulator.enterprise
+    found = query(
+        built_db,
+        "select count(distinct workflow_path), count(distinct user_login), sum(net_amount) "
+        "from marts.fct_actions_usage_by_workflow where workflow_path <> ''",
+    )
+    assert found[0][0] > 1 and found[0][1] > 1
+    [(workflow_total,)] = query(
+        built_db, "select sum(net_amount) from marts.fct_actions_usage_by_workflow"
+    )
+    [(actions_total,)] = query(
+        built_db, "select sum(net_amount) from marts.fct_usage_costs where product = 'actions'"
+    )
+    assert workflow_total == actions_total
+    assert sum(net_by_day(ent, ent.first_day, ent.last_day).values()) == Decimal(
+        ent.ground_truth()["net_total"]
+    )

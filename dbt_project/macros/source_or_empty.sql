@@ -47,6 +47,18 @@
             'id': 'varchar', 'name': 'varchar', 'state': 'varchar',
             'azure_subscription': 'varchar', 'ai_credit_pool_enabled': 'boolean',
             'ai_credit_pool_target_amount': money, 'ai_credit_pool_current_amount': money},
+        'copilot_user_usage': {
+            'usage_date': 'date', 'report_type': 'varchar', 'username': 'varchar',
+            'organization': 'varchar', 'cost_center_name': 'varchar', 'model': 'varchar',
+            'price_per_unit': money, 'quantity': money, 'gross_amount': money,
+            'discount_amount': money, 'net_amount': money, 'exceeds_quota': 'boolean',
+            'total_monthly_quota': money},
+        'detailed_usage': {
+            'usage_date': 'date', 'report_type': 'varchar', 'username': 'varchar',
+            'organization': 'varchar', 'cost_center_name': 'varchar',
+            'repository_name': 'varchar', 'workflow_path': 'varchar', 'price_per_unit': money,
+            'quantity': money, 'gross_amount': money, 'discount_amount': money,
+            'net_amount': money},
         'cost_center_resources': {
             'cost_center_id': 'varchar', 'resource_type': 'varchar',
             'resource_type_raw': 'varchar', 'resource_name': 'varchar',
@@ -54,7 +66,7 @@
     } -%}
     {%- set columns = dict(tables[table_name]) -%}
     {%- do columns.update(load) -%}
-    {%- if table_name in ('usage_items', 'premium_request_usage', 'ai_credit_usage') -%}
+    {%- if table_name not in ('copilot_seats', 'cost_centers', 'cost_center_resources') -%}
         {%- do columns.update(casing) -%}
     {%- endif -%}
     {{ return(columns) }}

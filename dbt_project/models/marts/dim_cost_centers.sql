@@ -9,6 +9,10 @@ partition_ids as (
     union
     select distinct cost_center_id from {{ ref('int_copilot_model_usage_unioned') }}
     union
+    select distinct cost_center_id from {{ ref('int_copilot_user_usage_attributed') }}
+    union
+    select distinct cost_center_id from {{ ref('int_detailed_usage_attributed') }}
+    union
     select 'none'
 )
 

@@ -4,6 +4,10 @@ with seen as (
     select organization_name, usage_date from {{ ref('stg_github_billing__usage_items') }}
     union all
     select organization_name, usage_date from {{ ref('int_copilot_seat_costs_allocated') }}
+    union all
+    select organization_name, usage_date from {{ ref('int_copilot_user_usage_attributed') }}
+    union all
+    select organization_name, usage_date from {{ ref('int_detailed_usage_attributed') }}
 )
 
 select

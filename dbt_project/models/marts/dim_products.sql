@@ -10,6 +10,12 @@ with seen as (
     select product, sku, unit_type, product_raw, sku_raw
     from {{ ref('stg_github_billing__ai_credit_usage') }}
     union all
+    select product, sku, unit_type, product_raw, sku_raw
+    from {{ ref('stg_github_billing__copilot_user_usage') }}
+    union all
+    select product, sku, unit_type, product_raw, sku_raw
+    from {{ ref('stg_github_billing__detailed_usage') }}
+    union all
     select 'copilot', sku, 'usermonths', null, null from {{ ref('copilot_plan_skus') }}
 )
 

@@ -7,5 +7,11 @@ select
     repository_name = '' as is_unattributed,
     min(usage_date) as first_usage_date,
     max(usage_date) as last_usage_date
-from {{ ref('stg_github_billing__usage_items') }}
+from (
+    select organization_name, repository_name, usage_date
+    from {{ ref('stg_github_billing__usage_items') }}
+    union all
+    select organization_name, repository_name, usage_date
+    from {{ ref('int_detailed_usage_attributed') }}
+)
 group by organization_name, repository_name

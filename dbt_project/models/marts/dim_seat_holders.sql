@@ -1,7 +1,15 @@
--- Copilot seat holders, with their most recent grant. '(unassigned)' holds billed licence
+-- Copilot seat holders (and users with Copilot usage but no seat seen), with their most
+-- recent grant. '(unassigned)' holds billed licence
 -- dollars no seat snapshot explains.
 with seat_days as (
     select * from {{ ref('int_copilot_seat_costs_allocated') }}
+),
+
+usage_only as (
+    -- users with Copilot usage but no seat in any snapshot (removed before the first one)
+    select distinct seat_holder_login
+    from {{ ref('int_copilot_user_usage_attributed') }}
+    where seat_holder_login not in (select seat_holder_login from seat_days)
 )
 
 select
@@ -18,3 +26,6 @@ select
     count(distinct seat_key) as grants
 from seat_days
 group by seat_holder_login
+union all by name
+select seat_holder_login, false as is_unassigned, 0 as grants
+from usage_only

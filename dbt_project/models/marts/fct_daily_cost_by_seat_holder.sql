@@ -1,15 +1,60 @@
--- Copilot licence dollars per holder and day (the allocated share of the billed lines).
--- Per-user premium-request and AI-credit spend needs GitHub's report exports and is not in
--- GitHub's JSON endpoints.
+-- What each Copilot user costs per day: their allocated share of the billed licence lines
+-- beside their own premium-request / AI-credit usage (from report exports), each from its
+-- own fact. '(unassigned)' holds licence dollars no seat explains.
+with seats as (
+    select
+        usage_date,
+        seat_holder_login,
+        count(*) filter (where is_billed_grant and not is_unassigned) as billed_seats,
+        bool_and(is_idle) as is_idle,
+        sum(gross_amount) as seat_gross_amount,
+        sum(discount_amount) as seat_discount_amount,
+        sum(net_amount) as seat_net_amount,
+        sum(list_price_estimate_amount) as list_price_estimate_amount
+    from {{ ref('fct_copilot_seat_days') }}
+    group by usage_date, seat_holder_login
+),
+
+usage as (
+    select
+        usage_date,
+        seat_holder_login,
+        sum(gross_amount) as usage_gross_amount,
+        sum(discount_amount) as usage_discount_amount,
+        sum(net_amount) as usage_net_amount
+    from {{ ref('fct_copilot_user_usage') }}
+    group by usage_date, seat_holder_login
+),
+
+joined as (
+    select
+        coalesce(seats.usage_date, usage.usage_date) as usage_date,
+        coalesce(seats.seat_holder_login, usage.seat_holder_login) as seat_holder_login,
+        coalesce(seats.billed_seats, 0) as billed_seats,
+        seats.is_idle,
+        coalesce(seats.seat_gross_amount, 0) + coalesce(usage.usage_gross_amount, 0) as gross_amount,
+        coalesce(seats.seat_discount_amount, 0) + coalesce(usage.usage_discount_amount, 0)
+            as discount_amount,
+        coalesce(seats.seat_net_amount, 0) + coalesce(usage.usage_net_amount, 0) as net_amount,
+        {{ money('coalesce(seats.seat_net_amount, 0)') }} as seat_net_amount,
+        {{ money('coalesce(usage.usage_net_amount, 0)') }} as usage_net_amount,
+        {{ money('coalesce(seats.list_price_estimate_amount, 0)') }} as list_price_estimate_amount
+    from seats
+    full outer join usage
+        on seats.usage_date = usage.usage_date
+        and seats.seat_holder_login = usage.seat_holder_login
+)
+
 select
     {{ surrogate_key(['usage_date', 'seat_holder_login']) }} as daily_seat_holder_cost_id,
     usage_date,
     seat_holder_login,
-    count(*) filter (where is_billed_grant and not is_unassigned) as billed_seats,
-    bool_and(is_idle) as is_idle,
-    sum(gross_amount) as gross_amount,
-    sum(discount_amount) as discount_amount,
-    sum(net_amount) as net_amount,
-    sum(list_price_estimate_amount) as list_price_estimate_amount
-from {{ ref('fct_copilot_seat_days') }}
-group by usage_date, seat_holder_login
+    billed_seats,
+    is_idle,
+    {{ money('gross_amount') }} as gross_amount,
+    {{ money('discount_amount') }} as discount_amount,
+    {{ money('net_amount') }} as net_amount,
+    seat_net_amount,
+    usage_net_amount,
+    list_price_estimate_amount
+from joined

@@ -1,0 +1,40 @@
+-- Per-user Copilot usage from the richest source of each day (report exports or their CSVs,
+-- then the user= fallback, then the legacy premium-request report), with the cost center's id
+-- resolved from the name the report carries.
+with usage as (
+    select
+        *,
+        case
+            when report_type in ('premium_request', 'ai_credit') then 1
+            when report_type in ('premium_request_api', 'ai_credit_api') then 2
+            else 3
+        end as source_rank
+    from {{ ref('stg_github_billing__copilot_user_usage') }}
+),
+
+best_source as (
+    select * exclude (source_rank)
+    from usage
+    qualify source_rank = min(source_rank) over (partition by usage_date)
+),
+
+resolved as (
+    select
+        best_source.*,
+        coalesce(names.cost_center_id, 'unresolved:' || best_source.cost_center_name)
+            as cost_center_id,
+        case
+            when best_source.sku = 'copilot_ai_credits' or best_source.unit_type = 'credits'
+                then 'ai_credits'
+            else 'premium_requests'
+        end as billing_unit
+    from best_source
+    left join {{ ref('int_cost_center_names_resolved') }} as names
+        on names.cost_center_name = best_source.cost_center_name
+    qualify row_number() over (
+        partition by best_source.copilot_user_usage_id
+        order by best_source.usage_date <= names.attributes_until desc, names.cost_center_state = 'active' desc
+    ) = 1
+)
+
+select * from resolved

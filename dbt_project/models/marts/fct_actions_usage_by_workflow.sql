@@ -1,0 +1,23 @@
+select
+    {{ surrogate_key(['usage_date', 'cost_center_id', 'organization_name', 'repository_name', 'workflow_path', 'user_login', 'sku', 'unit_type']) }}
+        as workflow_usage_id,
+    usage_date,
+    cost_center_id,
+    organization_name,
+    {{ surrogate_key(['organization_name', 'repository_name']) }} as repository_id,
+    repository_name,
+    workflow_path,
+    user_login,
+    {{ surrogate_key(['product', 'sku']) }} as product_sku_id,
+    sku,
+    unit_type,
+    sum(quantity) as quantity,
+    max(price_per_unit) as price_per_unit,
+    sum(gross_amount) as gross_amount,
+    sum(discount_amount) as discount_amount,
+    sum(net_amount) as net_amount
+from {{ ref('int_detailed_usage_attributed') }}
+where product = 'actions'
+group by
+    usage_date, cost_center_id, organization_name, repository_name, workflow_path, user_login,
+    product, sku, unit_type

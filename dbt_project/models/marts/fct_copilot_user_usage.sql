@@ -1,0 +1,23 @@
+select
+    {{ surrogate_key(['usage_date', 'seat_holder_login', 'organization_name', 'model_name', 'cost_center_id', 'sku']) }}
+        as user_usage_id,
+    usage_date,
+    seat_holder_login,
+    organization_name,
+    model_name,
+    cost_center_id,
+    {{ surrogate_key(['product', 'sku']) }} as product_sku_id,
+    product,
+    sku,
+    unit_type,
+    billing_unit,
+    max(report_type) as source_report_type,
+    sum(quantity) as quantity,
+    sum(gross_amount) as gross_amount,
+    sum(discount_amount) as discount_amount,
+    sum(net_amount) as net_amount,
+    coalesce(bool_or(is_over_quota), false) as has_usage_over_quota
+from {{ ref('int_copilot_user_usage_attributed') }}
+group by
+    usage_date, seat_holder_login, organization_name, model_name, cost_center_id, product, sku,
+    unit_type, billing_unit
