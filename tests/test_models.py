@@ -308,3 +308,22 @@ def test_actions_usage_by_workflow_adds_up_to_the_usage_report(
     assert sum(net_by_day(ent, ent.first_day, ent.last_day).values()) == Decimal(
         ent.ground_truth()["net_total"]
     )
+
+
+def test_per_user_usage_from_the_fallback_builds_and_never_exceeds_the_enterprise(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    """Without the export API, per-user rows come from user= queries: no cost center, only
+    today's seat holders. The models take them, and reconcile what can be reconciled."""
+    simulator.exports.unavailable = 404
+    db = tmp_path / "fallback.duckdb"
+    load_into(db, simulator, usage_exports=True, start_date=str(TODAY - timedelta(days=3)))
+    build_models(db)
+    sources = query(db, "select distinct source_report_type from marts.fct_copilot_user_usage")
+    assert sources == [("ai_credit_api",)]
+    [(per_user, enterprise)] = query(
+        db,
+        "select (select sum(net_amount) from marts.fct_copilot_user_usage), "
+        "(select sum(net_amount) from marts.fct_copilot_model_usage)",
+    )
+    assert 0 < per_user <= enterprise

@@ -1,27 +1,63 @@
--- Per-user usage (report exports) and the enterprise's by-model usage (JSON endpoints) are two
--- views of the same dollars: per day and cost center they agree, on every day the per-user
--- source covers.
+-- Per-user usage and the enterprise's by-model usage (JSON endpoints) are two views of the
+-- same dollars. On days the per-user rows come from GitHub's report exports (or their CSVs)
+-- they agree per day and cost center. On days from the user= fallback (which knows neither
+-- organization nor cost center, and asks only today's seat holders) or the legacy
+-- premium-request report (priced from its quota flags), they can only fall short: per-user
+-- never exceeds the enterprise total of the day.
 with per_user as (
-    select usage_date, cost_center_id, sum(net_amount) as net_amount
+    select
+        usage_date,
+        bool_and(source_report_type in ('premium_request', 'ai_credit')) as is_complete,
+        cost_center_id,
+        sum(net_amount) as net_amount
     from {{ ref('fct_copilot_user_usage') }}
     group by usage_date, cost_center_id
 ),
 
-enterprise as (
-    select usage_date, cost_center_id, sum(net_amount) as net_amount
-    from {{ ref('fct_copilot_model_usage') }}
-    where usage_date in (select usage_date from per_user)
-    group by usage_date, cost_center_id
+days as (
+    select usage_date, bool_and(is_complete) as is_complete
+    from per_user
+    group by usage_date
+),
+
+keyed_per_user as (
+    select
+        per_user.usage_date,
+        case when days.is_complete then per_user.cost_center_id else '*' end as cost_center_key,
+        sum(per_user.net_amount) as net_amount
+    from per_user
+    inner join days using (usage_date)
+    group by all
+),
+
+keyed_enterprise as (
+    select
+        model_usage.usage_date,
+        case when days.is_complete then model_usage.cost_center_id else '*' end
+            as cost_center_key,
+        sum(model_usage.net_amount) as net_amount
+    from {{ ref('fct_copilot_model_usage') }} as model_usage
+    inner join days using (usage_date)
+    group by all
+),
+
+compared as (
+    select
+        coalesce(keyed_per_user.usage_date, keyed_enterprise.usage_date) as usage_date,
+        coalesce(keyed_per_user.cost_center_key, keyed_enterprise.cost_center_key)
+            as cost_center_key,
+        coalesce(keyed_per_user.net_amount, 0) as per_user_net_amount,
+        coalesce(keyed_enterprise.net_amount, 0) as enterprise_net_amount
+    from keyed_per_user
+    full outer join keyed_enterprise
+        on keyed_per_user.usage_date = keyed_enterprise.usage_date
+        and keyed_per_user.cost_center_key = keyed_enterprise.cost_center_key
 )
 
-select
-    coalesce(per_user.usage_date, enterprise.usage_date) as usage_date,
-    coalesce(per_user.cost_center_id, enterprise.cost_center_id) as cost_center_id,
-    per_user.net_amount as per_user_net_amount,
-    enterprise.net_amount as enterprise_net_amount
-from per_user
-full outer join enterprise
-    on per_user.usage_date = enterprise.usage_date
-    and per_user.cost_center_id = enterprise.cost_center_id
-where abs(coalesce(per_user.net_amount, 0) - coalesce(enterprise.net_amount, 0))
-    > {{ var('reconciliation_tolerance') }}
+select *
+from compared
+where
+    (cost_center_key <> '*'
+        and abs(per_user_net_amount - enterprise_net_amount) > {{ var('reconciliation_tolerance') }})
+    or (cost_center_key = '*'
+        and per_user_net_amount - enterprise_net_amount > {{ var('reconciliation_tolerance') }})
