@@ -30,6 +30,17 @@ class UsageError(Exception):
     """Bad input: the message is the sentence to show."""
 
 
+def unexpected_sentence(exc: BaseException) -> str:
+    """The one line shown (and logged) for a failure nobody wrote a sentence for."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "The run was interrupted: run again; the next run completes what it left behind."
+    first_line = str(exc).splitlines()[0] if str(exc) else ""
+    return (
+        f"unexpected {type(exc).__name__}: {first_line}"
+        " (set GITHUB_BILLING_DEBUG=1 for the traceback, and please report it)."
+    )
+
+
 def _parse_day(value: str | None, flag: str) -> date | None:
     if value is None:
         return None
@@ -145,13 +156,19 @@ def _run(
     today_date = _parse_day(today, "--today") or datetime.now(UTC).date()
     _validate_window(since, until, today_date)
     with ops.run_lock(db_path):
-        ops.check_db_writable(db_path)
         record = ops.RunRecord(started_at=datetime.now(UTC), command="run")
+        ops.start_run(db_path, record)
         try:
             return _checked_load(db_path, cfg, since, until, build, today, record, runner, summary)
+        except (UsageError, ops.OpsError) as exc:
+            record.outcome, record.error = "error", str(exc)
+            raise
+        except BaseException as exc:
+            record.outcome, record.error = "error", unexpected_sentence(exc)
+            raise
         finally:
             record.ended_at = datetime.now(UTC)
-            ops.record_run(db_path, record)
+            ops.finish_run(db_path, record)
 
 
 def _checked_load(
@@ -240,9 +257,11 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         print(f"{health.state}: {health.sentence}")
         for run in health.last_runs:
+            budget = run["rate_limit_remaining"]
             line = (
-                f"  {run['started_at']:%Y-%m-%d %H:%M} {run['outcome']:<8} "
+                f"  {run['started_at'].astimezone(UTC):%Y-%m-%d %H:%M} {run['outcome']:<8} "
                 f"{run['rows_loaded'] or 0:>9,} rows {run['requests_made'] or 0:>6} requests"
+                f"{'' if budget is None else f' ({budget} left)'}"
             )
             print(line + (f"  {run['error']}" if run["error"] else ""))
     return health.exit_code
@@ -394,12 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("GITHUB_BILLING_DEBUG"):
             raise
-        first_line = str(exc).splitlines()[0] if str(exc) else ""
-        print(
-            f"error: unexpected {type(exc).__name__}: {first_line}"
-            " (set GITHUB_BILLING_DEBUG=1 for the traceback, and please report it).",
-            file=sys.stderr,
-        )
+        print(f"error: {unexpected_sentence(exc)}", file=sys.stderr)
         return 1
 
 
