@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import shutil
 import sys
 from collections.abc import Sequence
@@ -84,18 +85,29 @@ def _config() -> dict[str, Any]:
         except Exception:
             return None
 
+    lookback = get("lookback_days")
+    if lookback is not None and not re.fullmatch(r"\d{1,4}", str(lookback).strip()):
+        raise UsageError(
+            f"lookback_days must be a whole number of days such as 7, not '{lookback}'."
+        )
+    start = get("start_date")
+    if start is not None:
+        text = str(start)[:10] if isinstance(start, date) else str(start)
+        start = _parse_day(text, "start_date")
     return {
         "enterprise": get("enterprise"),
         "access_token": get("access_token", secret=True) or "",
         "base_url": get("base_url") or "https://api.github.com",
-        "start_date": get("start_date"),
-        "lookback_days": get("lookback_days"),
+        "start_date": start,
+        "lookback_days": lookback,
     }
 
 
-def _client_and_check(enterprise: str | None, token: str, base_url: str) -> Any:
-    from pipelines.github_billing import GitHubClient
-    from pipelines.github_billing.check import check_connection
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _slug(enterprise: str | None) -> str:
+    """The enterprise slug from config, or a UsageError sentence."""
     from pipelines.github_billing.rows import enterprise_slug
 
     if not enterprise or not str(enterprise).strip():
@@ -108,9 +120,19 @@ def _client_and_check(enterprise: str | None, token: str, base_url: str) -> Any:
         slug = enterprise_slug(str(enterprise))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if not slug or "/" in slug or " " in slug:
-        raise UsageError(f"'{enterprise}' is not an enterprise slug like acme-corp.")
-    client = GitHubClient(_validate_base_url(str(base_url)), token, slug)
+    if not _SLUG.fullmatch(slug):
+        raise UsageError(
+            f"'{enterprise}' is not an enterprise slug like acme-corp: use the part after "
+            "/enterprises/ in your enterprise URL."
+        )
+    return slug
+
+
+def _client_and_check(enterprise: str | None, token: str, base_url: str) -> Any:
+    from pipelines.github_billing import GitHubClient
+    from pipelines.github_billing.check import check_connection
+
+    client = GitHubClient(_validate_base_url(str(base_url)), token, _slug(enterprise))
     return client, check_connection(client, token)
 
 
@@ -155,6 +177,9 @@ def _run(
 
     today_date = _parse_day(today, "--today") or datetime.now(UTC).date()
     _validate_window(since, until, today_date)
+    # Bad configuration is refused before the database is touched.
+    _slug(cfg["enterprise"])
+    _validate_base_url(str(cfg["base_url"]))
     with ops.run_lock(db_path):
         record = ops.RunRecord(started_at=datetime.now(UTC), command="run")
         ops.start_run(db_path, record)
@@ -194,7 +219,7 @@ def _checked_load(
         "today": today,
     }
     if cfg.get("start_date"):
-        source_args["start_date"] = str(cfg["start_date"])
+        source_args["start_date"] = cfg["start_date"].isoformat()
     if cfg.get("lookback_days") is not None:
         source_args["lookback_days"] = int(cfg["lookback_days"])
     try:
@@ -306,7 +331,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "enterprise": ent.slug,
             "access_token": DEMO_TOKEN,
             "base_url": sim.base_url,
-            "start_date": ent.first_day.isoformat(),
+            "start_date": ent.first_day,
             "lookback_days": 7,
         }
         return _run(db_path, cfg, None, None, build=not args.no_build, today=ent.today.isoformat())

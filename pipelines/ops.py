@@ -91,8 +91,13 @@ def run_lock(db_path: Path) -> Iterator[None]:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(lock_path, "a+")  # noqa: SIM115 -- held open for the whole run
     except OSError as exc:
+        reason = (
+            "part of that path is a file, not a folder"
+            if isinstance(exc, FileExistsError | NotADirectoryError)
+            else exc.strerror or str(exc)
+        )
         raise OpsError(
-            f"Cannot write next to {db_path} ({exc.strerror or exc}): choose a writable --db path."
+            f"Cannot write next to {db_path} ({reason}): choose a writable --db path."
         ) from None
     try:
         try:

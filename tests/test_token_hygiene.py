@@ -96,7 +96,6 @@ def _malformed_seats(sim: Simulator) -> None:
 
 FAILURES = {
     "GitHub keeps answering 503": lambda sim: sim.inject(f.server_error(r"/usage$", 503, 10**6)),
-    "a seats page is truncated every time": lambda sim: sim.inject(f.truncated_json(SEATS, 10**6)),
     "a seats page is malformed": _malformed_seats,
     "the token is revoked": lambda sim: setattr(sim.tokens[CANARY], "revoked", True),
 }
