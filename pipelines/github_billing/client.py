@@ -166,6 +166,16 @@ class GitHubClient:
                 "or mistyped; create a new classic personal access token and set it as "
                 "SOURCES__GITHUB_BILLING__ACCESS_TOKEN."
             )
+        elif (
+            status in (403, 429)
+            and response.headers.get("x-ratelimit-remaining") != "0"
+            and ("secondary rate limit" in message.lower() or response.headers.get("retry-after"))
+        ):
+            sentence = (
+                f"GitHub's secondary rate limit (too many requests too quickly) kept refusing "
+                f"{endpoint} ({status}) after several waits; run again in a few minutes: the next "
+                "run picks up where this one stopped."
+            )
         elif status in (403, 429) and (
             response.headers.get("x-ratelimit-remaining") == "0" or "rate limit" in message.lower()
         ):
