@@ -14,21 +14,7 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.simulator import Simulator
-from tests.conftest import TODAY, make_enterprise
-from tests.test_cli import env_for
-
-
-@pytest.fixture(scope="module")
-def sim():
-    with Simulator(make_enterprise()) as s:
-        yield s
-
-
-@pytest.fixture
-def configured(sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> Simulator:
-    for key, value in env_for(sim).items():
-        monkeypatch.setenv(key, value)
-    return sim
+from tests.conftest import TODAY
 
 
 def refuse(capsys: pytest.CaptureFixture[str], *argv: str) -> str:

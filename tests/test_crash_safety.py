@@ -27,8 +27,8 @@ from pipelines.ops import health
 from pipelines.runner import pipelines_dir_for
 from pipelines.simulator import Simulator
 from pipelines.simulator.server import Fault
-from tests.conftest import TODAY, make_enterprise
-from tests.test_cli import ROOT, env_for, run_cli
+from tests.conftest import TODAY, env_for, make_enterprise
+from tests.test_cli import ROOT, run_cli
 
 COMPARED_SCHEMAS = ("github_billing_raw", "marts")
 START = TODAY - timedelta(days=25)

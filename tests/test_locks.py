@@ -16,25 +16,12 @@ from pipelines.cli import main
 from pipelines.ops import health
 from pipelines.simulator import Simulator
 from pipelines.simulator.server import Fault
-from tests.conftest import TODAY, make_enterprise
-from tests.test_cli import ROOT, env_for, run_cli
+from tests.conftest import TODAY
+from tests.test_cli import ROOT, run_cli
 from tests.test_faults import truth_since
 from tests.test_source import raw_net_by_day_and_partition
 
 SINCE = "2026-11-20"
-
-
-@pytest.fixture(scope="module")
-def sim():
-    with Simulator(make_enterprise()) as s:
-        yield s
-
-
-@pytest.fixture
-def configured(sim: Simulator, monkeypatch: pytest.MonkeyPatch) -> Simulator:
-    for key, value in env_for(sim).items():
-        monkeypatch.setenv(key, value)
-    return sim
 
 
 def run_argv(db: Path) -> list[str]:

@@ -16,20 +16,12 @@ from pipelines.cli import main
 from pipelines.simulator import Simulator
 from pipelines.simulator import faults as f
 from tests.conftest import TODAY
-from tests.test_cli import env_for
 
 EXIT = {"Healthy": 0, "Pending Data": 3, "Stale": 4, "Error": 5}
 FAILED_USAGE = (
     "GitHub kept failing on /enterprises/acme-corp/settings/billing/usage (502) after several "
     "retries; data loaded so far is kept, run again later to continue."
 )
-
-
-@pytest.fixture
-def configured(simulator: Simulator, monkeypatch: pytest.MonkeyPatch) -> Simulator:
-    for key, value in env_for(simulator).items():
-        monkeypatch.setenv(key, value)
-    return simulator
 
 
 def run(db: Path) -> int:

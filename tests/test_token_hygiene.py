@@ -25,8 +25,8 @@ from pipelines.github_billing import GitHubApiError, GitHubClient
 from pipelines.simulator import Simulator
 from pipelines.simulator import faults as f
 from pipelines.simulator.server import Fault, TokenInfo
-from tests.conftest import TODAY, make_enterprise
-from tests.test_cli import ROOT, env_for, run_cli
+from tests.conftest import TODAY, env_for, make_enterprise
+from tests.test_cli import ROOT, run_cli
 
 CANARY = "ghp_CANARY0hygiene0c4nary0t0ken0000000xyz"
 SEATS = r"/copilot/billing/seats$"
@@ -188,19 +188,21 @@ def other_host() -> Iterator[str]:
     server.server_close()
 
 
+def seats_answer(sim: Simulator, status: int, body: dict, **headers: str) -> GitHubClient:
+    """The simulator's next seats page answers this; returns a client holding the canary."""
+    sim.inject(Fault(SEATS, mode="status", status=status, body=body, headers=headers))
+    return GitHubClient(sim.base_url, CANARY, sim.enterprise.slug)
+
+
 def test_a_next_page_link_to_another_host_is_not_followed_and_gets_no_token(
     sim: Simulator, other_host: str
 ) -> None:
-    sim.inject(
-        Fault(
-            SEATS,
-            mode="status",
-            status=200,
-            body={"total_seats": 2, "seats": []},
-            headers={"Link": f'<{other_host}{SEATS_URL_PATH}?page=2>; rel="next"'},
-        )
+    client = seats_answer(
+        sim,
+        200,
+        {"total_seats": 2, "seats": []},
+        Link=f'<{other_host}{SEATS_URL_PATH}?page=2>; rel="next"',
     )
-    client = GitHubClient(sim.base_url, CANARY, sim.enterprise.slug)
     with pytest.raises(GitHubApiError) as failed:
         list(client.get_pages(SEATS_URL_PATH))
     assert str(failed.value) == (
@@ -214,16 +216,7 @@ def test_a_next_page_link_to_another_host_is_not_followed_and_gets_no_token(
 def test_a_redirect_to_another_host_is_followed_without_the_token(
     sim: Simulator, other_host: str
 ) -> None:
-    sim.inject(
-        Fault(
-            SEATS,
-            mode="status",
-            status=302,
-            body={},
-            headers={"Location": f"{other_host}{SEATS_URL_PATH}"},
-        )
-    )
-    client = GitHubClient(sim.base_url, CANARY, sim.enterprise.slug)
+    client = seats_answer(sim, 302, {}, Location=f"{other_host}{SEATS_URL_PATH}")
     pages = list(client.get_pages(SEATS_URL_PATH))
     assert pages == [{"total_seats": 0, "seats": []}]
     assert len(_Recorder.received) == 1
