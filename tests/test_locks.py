@@ -93,3 +93,33 @@ def test_a_database_held_by_another_program_gets_a_sentence_and_keeps_its_data(
     assert raw_net_by_day_and_partition(db) == before
     assert main(run_argv(db)) == 0  # closed: the next run goes through
     assert raw_net_by_day_and_partition(db) == before
+
+
+def test_a_database_opened_by_another_program_during_the_load_fails_with_a_sentence_and_recovers(
+    configured: Simulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "billing.duckdb"
+    bi_tool: list[duckdb.DuckDBPyConnection] = []
+
+    def open_the_file(payload: object) -> object:
+        # while the run is extracting, a BI tool opens the file for writing
+        bi_tool.append(duckdb.connect(str(db)))
+        return payload
+
+    configured.inject(
+        Fault(r"/copilot/billing/seats$", mode="mutate", times=1, mutate=open_the_file)
+    )
+    try:
+        failed = run_cli(*run_argv(db), env={})
+    finally:
+        for con in bi_tool:
+            con.close()
+    assert bi_tool, "the BI tool opened the file mid-run"
+    assert failed.returncode == 1
+    assert failed.stderr.splitlines()[-1] == (
+        f"error: The DuckDB file {db} was opened by another program during the load: close it "
+        "and run again; the next run finishes what this one started."
+    )
+    assert "Traceback" not in failed.stderr
+    assert run_cli(*run_argv(db), env={}).returncode == 0
+    assert raw_net_by_day_and_partition(db) == truth_since(configured, start=TODAY.replace(day=20))
