@@ -229,6 +229,17 @@ PERSISTENT = {
         f"GitHub sent an unreadable item (AttributeError) from {SEATS_ENDPOINT} for {TODAY}: "
         "nothing from that response was loaded; run again, and report it if it persists.",
     ),
+    "cost-center-without-id": (
+        lambda: Fault(
+            r"/cost-centers$",
+            mode="mutate",
+            times=10**6,
+            mutate=lambda p: {"costCenters": [{"name": c["name"]} for c in p["costCenters"]]},
+        ),
+        "GitHub sent an unreadable item (missing field 'id') from "
+        "/enterprises/acme-corp/settings/billing/cost-centers: nothing from that response was "
+        "loaded; run again, and report it if it persists.",
+    ),
     "usage-not-an-object": (
         lambda: Fault(USAGE, mode="mutate", times=10**6, mutate=lambda payload: [payload]),
         f"GitHub sent an unreadable item (AttributeError) from {ENDPOINT} for {START}: nothing "

@@ -129,12 +129,17 @@ class CostCenterDirectory:
     def all(self) -> list[dict[str, Any]]:
         if self._centers is None:
             seen: dict[str, dict[str, Any]] = {}
+            path = self.client.path(COST_CENTERS_PATH)
             for state in ("active", "deleted"):
-                payload = self.client.get_json(
-                    self.client.path(COST_CENTERS_PATH), params={"state": state}
+                payload = self.client.get_json(path, params={"state": state})
+                centers = _shaped(
+                    lambda c, s=state: {"state": s, **c, "id": c["id"]},
+                    payload,
+                    "costCenters",
+                    path,
                 )
-                for center in payload.get("costCenters") or []:
-                    seen.setdefault(center["id"], {"state": state, **center})
+                for center in centers:
+                    seen.setdefault(center["id"], center)
             self._centers = list(seen.values())
         return self._centers
 
@@ -152,7 +157,7 @@ def _shaped(
     payload: Any,
     key: str,
     endpoint: str,
-    day: date,
+    day: date | None = None,
 ) -> list[dict[str, Any]]:
     """Shape the items under `key` of a response, or fail the whole response with a sentence:
     a malformed payload must never load half-way."""
@@ -161,8 +166,9 @@ def _shaped(
     except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         detail = f"missing field {exc}" if isinstance(exc, KeyError) else type(exc).__name__
         raise GitHubApiError(
-            f"GitHub sent an unreadable item ({detail}) from {endpoint} for {day}: nothing from "
-            "that response was loaded; run again, and report it if it persists.",
+            f"GitHub sent an unreadable item ({detail}) from {endpoint}"
+            f"{f' for {day}' if day else ''}: nothing from that response was loaded; run again, "
+            "and report it if it persists.",
             endpoint=endpoint,
         ) from None
 
