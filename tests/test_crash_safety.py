@@ -128,7 +128,8 @@ def kill_when_package_in(folder: str, delay: float) -> Callable:
                 time.sleep(delay)
                 break
             time.sleep(0.001)
-        os.kill(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=60)
 
     return arm
@@ -140,7 +141,7 @@ def kill_points() -> list[tuple[str, Callable]]:
         ("early in the extract", kill_on_usage_request(rng.randint(2, 20))),
         ("mid-extract", kill_on_usage_request(rng.randint(40, 80))),
         ("after the extract, before the load", kill_when_package_in("normalize/extracted", 0)),
-        ("during the load", kill_when_package_in("load/normalized", rng.uniform(0.0, 0.1))),
+        ("during the load", kill_when_package_in("load/normalized", rng.uniform(0.0, 0.05))),
     ]
 
 
