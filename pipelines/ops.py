@@ -57,7 +57,11 @@ def open_db(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection
                 "such as a BI tool or a duckdb shell: close it (or have it connect read-only) "
                 "and run again."
             ) from None
-        raise OpsError(f"Cannot open the DuckDB file {db_path}: {text.splitlines()[0]}") from None
+        detail = text.splitlines()[0].removeprefix("IO Error: ")
+        raise OpsError(
+            f"Cannot open the DuckDB file {db_path} ({detail}): point --db (or "
+            "GITHUB_BILLING_DUCKDB) at a DuckDB file, or at a new path to create one."
+        ) from None
     except (PermissionError, OSError) as exc:
         raise OpsError(
             f"Cannot write the DuckDB file {db_path} ({exc.strerror or exc}): choose a writable "

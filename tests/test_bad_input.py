@@ -239,3 +239,28 @@ def test_a_refused_run_leaves_earlier_data_exactly_as_it_was(
     (runs,) = con.execute("select count(*) from github_billing_ops.runs").fetchone()
     con.close()
     assert runs == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "detail"),
+    [
+        (lambda db: db.mkdir(), 'Could not read from file "{db}": Is a directory'),
+        (
+            lambda db: db.write_text("not a database"),
+            'The file "{db}" exists, but it is not a valid DuckDB database file!',
+        ),
+    ],
+    ids=["a-folder", "not-duckdb"],
+)
+def test_a_db_path_that_is_not_a_duckdb_file_is_refused(
+    configured: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str], make, detail: str
+) -> None:
+    db = tmp_path / "billing.duckdb"
+    make(db)
+    sentence = (
+        f"Cannot open the DuckDB file {db} ({detail.format(db=db)}): point --db (or "
+        "GITHUB_BILLING_DUCKDB) at a DuckDB file, or at a new path to create one."
+    )
+    assert refuse(capsys, *run_argv(db)) == sentence
+    assert refuse(capsys, "status", "--db", str(db)) == sentence
+    assert configured.requests == []
