@@ -275,7 +275,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                     "database": str(db_path),
                     "last_runs": health.last_runs,
                 },
-                default=str,
+                default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v),
                 indent=2,
             )
         )

@@ -206,3 +206,11 @@ def test_stale_after_hours_is_configurable(
     assert status(capsys, db)[0] == 0
     code, out = status(capsys, db, "--stale-after-hours", "2")
     assert code == 4 and out.startswith("Stale: ")
+
+
+def test_json_times_are_iso_8601(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = tmp_path / "log.duckdb"
+    _log(db, ("success", NOW))
+    (last,) = json.loads(status(capsys, db, "--json")[1])["last_runs"]
+    assert datetime.fromisoformat(last["started_at"]) == NOW
+    assert last["started_at"].startswith("2026-11-25T06:00:00")
