@@ -131,6 +131,8 @@ def _ensure_runs_table(con: duckdb.DuckDBPyConnection) -> None:
             outcome varchar, rows_per_table json, rows_loaded bigint, requests_made bigint,
             rate_limit_remaining bigint, error varchar)"""
     )
+    # run logs written before runs were logged at their start lack the id
+    con.execute(f"alter table {RUNS_TABLE} add column if not exists run_id varchar")
 
 
 def start_run(db_path: Path, record: RunRecord) -> None:
