@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,13 +23,15 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.github_billing import GitHubClient, github_billing
 from pipelines.github_billing.settings import PIPELINE_NAME
 from pipelines.ops import health
-from pipelines.runner import pipelines_dir_for
+from pipelines.runner import make_pipeline, pipelines_dir_for
 from pipelines.simulator import Simulator
-from pipelines.simulator.server import Fault
-from tests.conftest import TODAY, env_for, make_enterprise
+from pipelines.simulator.server import DEMO_TOKEN, Fault
+from tests.conftest import TODAY, env_for, load_into, make_enterprise
 from tests.test_cli import ROOT, run_cli
+from tests.test_source import raw_net_by_day_and_partition, truth_by_day_and_partition
 
 COMPARED_SCHEMAS = ("github_billing_raw", "marts")
 START = TODAY - timedelta(days=25)
@@ -198,3 +201,31 @@ def test_a_run_killed_at_any_point_keeps_earlier_data_and_the_next_run_converges
     for table in expected:
         assert converged[table] == expected[table], f"{table} differs from an uninterrupted run"
     assert health(crashed).state == "Healthy"
+
+
+def test_a_package_killed_between_normalize_commit_and_cleanup_is_loaded_once(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    """dlt's normalize commits a package by renaming it into load/normalized, then deletes the
+    extracted files; a kill between the two leaves the package in both places. The next run
+    loads it once and converges."""
+    db = tmp_path / "billing.duckdb"
+    recent = {"today": TODAY.isoformat(), "start_date": (TODAY - timedelta(days=5)).isoformat()}
+    pipeline = make_pipeline(db)
+    client = GitHubClient(simulator.base_url, DEMO_TOKEN, simulator.enterprise.slug)
+    source = github_billing("acme-corp", DEMO_TOKEN, client=client, **recent)
+    pipeline.extract(source)
+    (extracted,) = _packages(db, "normalize/extracted")
+    shutil.copytree(extracted, tmp_path / "copy")
+    pipeline.normalize()
+    shutil.copytree(tmp_path / "copy", extracted)  # as if killed before the cleanup
+    assert _packages(db, "load/normalized") and _packages(db, "normalize/extracted")
+
+    load_into(db, simulator, **recent)
+    truth = {
+        k: v
+        for k, v in truth_by_day_and_partition(simulator).items()
+        if k[0] >= recent["start_date"]
+    }
+    assert raw_net_by_day_and_partition(db) == truth
+    assert not _packages(db, "load/normalized") and not _packages(db, "normalize/extracted")
