@@ -435,6 +435,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, OpsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:
+        print(f"error: {unexpected_sentence(exc)}", file=sys.stderr)
+        return 130
     except Exception as exc:
         if os.environ.get("GITHUB_BILLING_DEBUG"):
             raise

@@ -214,3 +214,23 @@ def test_json_times_are_iso_8601(tmp_path: Path, capsys: pytest.CaptureFixture[s
     (last,) = json.loads(status(capsys, db, "--json")[1])["last_runs"]
     assert datetime.fromisoformat(last["started_at"]) == NOW
     assert last["started_at"].startswith("2026-11-25T06:00:00")
+
+
+def test_ctrl_c_during_a_run_is_recorded_and_gets_a_sentence(
+    configured: Simulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipelines import runner
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "load", interrupted)
+    db = tmp_path / "billing.duckdb"
+    assert run(db) == 130
+    sentence = "The run was interrupted: run again; the next run completes what it left behind."
+    assert capsys.readouterr().err.endswith(f"error: {sentence}\n")
+    (record,) = runs_table(db)
+    assert (record["outcome"], record["error"]) == ("error", sentence)
