@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import shutil
 import sys
 from collections.abc import Sequence
@@ -28,6 +29,17 @@ def _prepare_environment() -> None:
 
 class UsageError(Exception):
     """Bad input: the message is the sentence to show."""
+
+
+def unexpected_sentence(exc: BaseException) -> str:
+    """The one line shown (and logged) for a failure nobody wrote a sentence for."""
+    if isinstance(exc, KeyboardInterrupt):
+        return "The run was interrupted: run again; the next run completes what it left behind."
+    first_line = str(exc).splitlines()[0] if str(exc) else ""
+    return (
+        f"unexpected {type(exc).__name__}: {first_line}"
+        " (set GITHUB_BILLING_DEBUG=1 for the traceback, and please report it)."
+    )
 
 
 def _parse_day(value: str | None, flag: str) -> date | None:
@@ -73,18 +85,29 @@ def _config() -> dict[str, Any]:
         except Exception:
             return None
 
+    lookback = get("lookback_days")
+    if lookback is not None and not re.fullmatch(r"\d{1,4}", str(lookback).strip()):
+        raise UsageError(
+            f"lookback_days must be a whole number of days such as 7, not '{lookback}'."
+        )
+    start = get("start_date")
+    if start is not None:
+        text = str(start)[:10] if isinstance(start, date) else str(start)
+        start = _parse_day(text, "start_date")
     return {
         "enterprise": get("enterprise"),
         "access_token": get("access_token", secret=True) or "",
         "base_url": get("base_url") or "https://api.github.com",
-        "start_date": get("start_date"),
-        "lookback_days": get("lookback_days"),
+        "start_date": start,
+        "lookback_days": lookback,
     }
 
 
-def _client_and_check(enterprise: str | None, token: str, base_url: str) -> Any:
-    from pipelines.github_billing import GitHubClient
-    from pipelines.github_billing.check import check_connection
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def _slug(enterprise: str | None) -> str:
+    """The enterprise slug from config, or a UsageError sentence."""
     from pipelines.github_billing.rows import enterprise_slug
 
     if not enterprise or not str(enterprise).strip():
@@ -97,9 +120,19 @@ def _client_and_check(enterprise: str | None, token: str, base_url: str) -> Any:
         slug = enterprise_slug(str(enterprise))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if not slug or "/" in slug or " " in slug:
-        raise UsageError(f"'{enterprise}' is not an enterprise slug like acme-corp.")
-    client = GitHubClient(_validate_base_url(str(base_url)), token, slug)
+    if not _SLUG.fullmatch(slug):
+        raise UsageError(
+            f"'{enterprise}' is not an enterprise slug like acme-corp: use the part after "
+            "/enterprises/ in your enterprise URL."
+        )
+    return slug
+
+
+def _client_and_check(enterprise: str | None, token: str, base_url: str) -> Any:
+    from pipelines.github_billing import GitHubClient
+    from pipelines.github_billing.check import check_connection
+
+    client = GitHubClient(_validate_base_url(str(base_url)), token, _slug(enterprise))
     return client, check_connection(client, token)
 
 
@@ -144,14 +177,23 @@ def _run(
 
     today_date = _parse_day(today, "--today") or datetime.now(UTC).date()
     _validate_window(since, until, today_date)
+    # Bad configuration is refused before the database is touched.
+    _slug(cfg["enterprise"])
+    _validate_base_url(str(cfg["base_url"]))
     with ops.run_lock(db_path):
-        ops.check_db_writable(db_path)
         record = ops.RunRecord(started_at=datetime.now(UTC), command="run")
+        ops.start_run(db_path, record)
         try:
             return _checked_load(db_path, cfg, since, until, build, today, record, runner, summary)
+        except (UsageError, ops.OpsError) as exc:
+            record.outcome, record.error = "error", str(exc)
+            raise
+        except BaseException as exc:
+            record.outcome, record.error = "error", unexpected_sentence(exc)
+            raise
         finally:
             record.ended_at = datetime.now(UTC)
-            ops.record_run(db_path, record)
+            ops.finish_run(db_path, record)
 
 
 def _checked_load(
@@ -177,7 +219,7 @@ def _checked_load(
         "today": today,
     }
     if cfg.get("start_date"):
-        source_args["start_date"] = str(cfg["start_date"])
+        source_args["start_date"] = cfg["start_date"].isoformat()
     if cfg.get("lookback_days") is not None:
         source_args["lookback_days"] = int(cfg["lookback_days"])
     try:
@@ -238,16 +280,18 @@ def cmd_status(args: argparse.Namespace) -> int:
                     "database": str(db_path),
                     "last_runs": health.last_runs,
                 },
-                default=str,
+                default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v),
                 indent=2,
             )
         )
     else:
         print(f"{health.state}: {health.sentence}")
         for run in health.last_runs:
+            budget = run["rate_limit_remaining"]
             line = (
-                f"  {run['started_at']:%Y-%m-%d %H:%M} {run['outcome']:<8} "
+                f"  {run['started_at'].astimezone(UTC):%Y-%m-%d %H:%M} {run['outcome']:<8} "
                 f"{run['rows_loaded'] or 0:>9,} rows {run['requests_made'] or 0:>6} requests"
+                f"{'' if budget is None else f' ({budget} left)'}"
             )
             print(line + (f"  {run['error']}" if run["error"] else ""))
     return health.exit_code
@@ -322,7 +366,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "enterprise": ent.slug,
             "access_token": DEMO_TOKEN,
             "base_url": sim.base_url,
-            "start_date": ent.first_day.isoformat(),
+            "start_date": ent.first_day,
             "lookback_days": 7,
         }
         return _run(db_path, cfg, None, None, build=not args.no_build, today=ent.today.isoformat())
@@ -439,15 +483,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, OpsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as exc:
+        print(f"error: {unexpected_sentence(exc)}", file=sys.stderr)
+        return 130
     except Exception as exc:
         if os.environ.get("GITHUB_BILLING_DEBUG"):
             raise
-        first_line = str(exc).splitlines()[0] if str(exc) else ""
-        print(
-            f"error: unexpected {type(exc).__name__}: {first_line}"
-            " (set GITHUB_BILLING_DEBUG=1 for the traceback, and please report it).",
-            file=sys.stderr,
-        )
+        print(f"error: {unexpected_sentence(exc)}", file=sys.stderr)
         return 1
 
 

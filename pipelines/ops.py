@@ -6,6 +6,7 @@ import fcntl
 import json
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,7 +30,8 @@ class RunRecord:
     started_at: datetime
     command: str
     ended_at: datetime | None = None
-    outcome: str = "running"  # success | error
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    outcome: str = "running"  # running | success | error (running forever: the run was killed)
     rows_per_table: dict[str, int] = field(default_factory=dict)
     requests_made: int = 0
     rate_limit_remaining: int | None = None
@@ -55,7 +57,11 @@ def open_db(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection
                 "such as a BI tool or a duckdb shell: close it (or have it connect read-only) "
                 "and run again."
             ) from None
-        raise OpsError(f"Cannot open the DuckDB file {db_path}: {text.splitlines()[0]}") from None
+        detail = text.splitlines()[0].removeprefix("IO Error: ")
+        raise OpsError(
+            f"Cannot open the DuckDB file {db_path} ({detail}): point --db (or "
+            "GITHUB_BILLING_DUCKDB) at a DuckDB file, or at a new path to create one."
+        ) from None
     except (PermissionError, OSError) as exc:
         raise OpsError(
             f"Cannot write the DuckDB file {db_path} ({exc.strerror or exc}): choose a writable "
@@ -63,21 +69,39 @@ def open_db(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection
         ) from None
 
 
-def check_db_writable(db_path: Path) -> None:
-    """Fail before loading anything when the file is locked by another program or unwritable."""
-    open_db(db_path).close()
+def _lock_path(db_path: Path) -> Path:
+    return db_path.parent / f".{db_path.name}.lock"
+
+
+def run_in_progress(db_path: Path) -> bool:
+    """True while a run holds the lock on this database (a killed run holds none)."""
+    lock_path = _lock_path(db_path)
+    if not lock_path.exists():
+        return False
+    with open(lock_path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
 
 
 @contextmanager
 def run_lock(db_path: Path) -> Iterator[None]:
     """One run per database at a time; the OS drops the lock if the process dies (kill -9)."""
-    lock_path = db_path.parent / f".{db_path.name}.lock"
+    lock_path = _lock_path(db_path)
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(lock_path, "a+")  # noqa: SIM115 -- held open for the whole run
     except OSError as exc:
+        reason = (
+            "part of that path is a file, not a folder"
+            if isinstance(exc, FileExistsError | NotADirectoryError)
+            else exc.strerror or str(exc)
+        )
         raise OpsError(
-            f"Cannot write next to {db_path} ({exc.strerror or exc}): choose a writable --db path."
+            f"Cannot write next to {db_path} ({reason}): choose a writable --db path."
         ) from None
     try:
         try:
@@ -99,35 +123,58 @@ def run_lock(db_path: Path) -> Iterator[None]:
         handle.close()
 
 
-def record_run(db_path: Path, record: RunRecord) -> None:
-    """Append the run to github_billing_ops.runs; a run log failure never hides the run's own
-    outcome, so errors here are swallowed."""
+def _ensure_runs_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {OPS_SCHEMA}")
+    con.execute(
+        f"""create table if not exists {RUNS_TABLE} (
+            run_id varchar, started_at timestamptz, ended_at timestamptz, command varchar,
+            outcome varchar, rows_per_table json, rows_loaded bigint, requests_made bigint,
+            rate_limit_remaining bigint, error varchar)"""
+    )
+    # run logs written before runs were logged at their start lack the id
+    con.execute(f"alter table {RUNS_TABLE} add column if not exists run_id varchar")
+
+
+def start_run(db_path: Path, record: RunRecord) -> None:
+    """Log the run as `running` before anything is loaded, so a run killed mid-way still shows
+    in `status`. Opening the file here is also the check that it is writable and not held by
+    another program: it raises OpsError with the sentence."""
+    con = open_db(db_path)
+    try:
+        _ensure_runs_table(con)
+        con.execute(
+            f"insert into {RUNS_TABLE} (run_id, started_at, command, outcome) values (?, ?, ?, ?)",
+            [record.run_id, record.started_at, record.command, record.outcome],
+        )
+    finally:
+        con.close()
+
+
+def finish_run(db_path: Path, record: RunRecord) -> None:
+    """Write the run's outcome; a run log failure never hides the run's own outcome, so errors
+    here are swallowed."""
     try:
         con = open_db(db_path)
     except OpsError:
         return
     try:
-        con.execute(f"create schema if not exists {OPS_SCHEMA}")
         con.execute(
-            f"""create table if not exists {RUNS_TABLE} (
-                started_at timestamptz, ended_at timestamptz, command varchar, outcome varchar,
-                rows_per_table json, rows_loaded bigint, requests_made bigint,
-                rate_limit_remaining bigint, error varchar)"""
-        )
-        con.execute(
-            f"insert into {RUNS_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"""update {RUNS_TABLE} set ended_at = ?, outcome = ?, rows_per_table = ?,
+                rows_loaded = ?, requests_made = ?, rate_limit_remaining = ?, error = ?
+                where run_id = ?""",
             [
-                record.started_at,
                 record.ended_at,
-                record.command,
                 record.outcome,
                 json.dumps(record.rows_per_table),
                 sum(record.rows_per_table.values()),
                 record.requests_made,
                 record.rate_limit_remaining,
                 record.error,
+                record.run_id,
             ],
         )
+    except duckdb.Error:
+        return
     finally:
         con.close()
 
@@ -162,25 +209,47 @@ def health(
             ).fetchone()[0]
             if exists:
                 cur = con.execute(
-                    f"select started_at, ended_at, command, outcome, rows_loaded, requests_made, "
-                    f"rate_limit_remaining, error from {RUNS_TABLE} "
+                    f"select started_at, ended_at, command, outcome, rows_loaded, rows_per_table, "
+                    f"requests_made, rate_limit_remaining, error from {RUNS_TABLE} "
                     "order by started_at desc limit 10"
                 )
                 names = [d[0] for d in cur.description]
                 runs = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+                for run in runs:
+                    run["rows_per_table"] = json.loads(run["rows_per_table"] or "{}")
         finally:
             con.close()
-    successes = [r for r in runs if r["outcome"] == "success"]
-    if runs and runs[0]["outcome"] == "error":
-        return Health("Error", f"The last run failed: {runs[0]['error']}", runs)
+    return _judge(runs, run_in_progress(db_path), stale_after_hours, now)
+
+
+def _utc(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _judge(
+    runs: list[dict[str, Any]], in_progress: bool, stale_after_hours: float, now: datetime
+) -> Health:
+    """Pending Data: nothing loaded yet; Error: the last finished run failed or was killed;
+    Stale: the last success is too old; Healthy otherwise. A run in progress does not count."""
+    finished = runs[1:] if runs and runs[0]["outcome"] == "running" and in_progress else runs
+    if finished and finished[0]["outcome"] == "running":
+        return Health(
+            "Error",
+            f"The run started {_utc(finished[0]['started_at'])} did not finish (it was killed "
+            "or the machine stopped): run again; the next run completes what it left behind.",
+            runs,
+        )
+    if finished and finished[0]["outcome"] == "error":
+        return Health("Error", f"The last run failed: {finished[0]['error']}", runs)
+    successes = [r for r in finished if r["outcome"] == "success"]
     if not successes:
         return Health("Pending Data", "No run has loaded data into this database yet.", runs)
     last_ok = successes[0]["ended_at"]
     if now - last_ok > timedelta(hours=stale_after_hours):
         return Health(
             "Stale",
-            f"The last successful run ended {last_ok:%Y-%m-%d %H:%M} UTC, more than "
+            f"The last successful run ended {_utc(last_ok)}, more than "
             f"{stale_after_hours:g} hours ago: check the schedule.",
             runs,
         )
-    return Health("Healthy", f"The last run succeeded at {last_ok:%Y-%m-%d %H:%M} UTC.", runs)
+    return Health("Healthy", f"The last run succeeded at {_utc(last_ok)}.", runs)

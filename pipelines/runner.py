@@ -60,6 +60,19 @@ def find_api_error(exc: BaseException) -> GitHubApiError | None:
     return None
 
 
+def drop_extracted_copies_of_normalized_packages(pipeline: dlt.Pipeline) -> None:
+    """dlt's normalize commits a package by renaming it into the load folder, then deletes the
+    extracted files. A run killed between the two leaves the package in both places, and every
+    later normalize fails renaming onto the committed copy. The committed copy is complete (the
+    rename is atomic), so the extracted leftover is the one to drop."""
+    normalized = set(pipeline.list_normalized_load_packages())
+    extracted = pipeline._get_normalize_storage().extracted_packages
+    for load_id in pipeline.list_extracted_load_packages():
+        if load_id in normalized:
+            logger.warning("dropping the extracted copy of already normalized package %s", load_id)
+            extracted.delete_package(load_id)
+
+
 def load(db_path: Path, client: GitHubClient, access_token: str, **source_args: Any) -> LoadResult:
     """Extract and load every resource; raise RunFailed with a sentence on failure."""
     pipeline = make_pipeline(db_path)
@@ -71,6 +84,7 @@ def load(db_path: Path, client: GitHubClient, access_token: str, **source_args: 
             # A run that was killed left extracted or half-loaded packages: finish them first
             # (dlt's run() would otherwise load them and drop this run's new data).
             logger.warning("finishing the load packages an interrupted run left behind")
+            drop_extracted_copies_of_normalized_packages(pipeline)
             pipeline.normalize()
             pipeline.load()
         info = pipeline.run(source, loader_file_format="parquet")

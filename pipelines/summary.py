@@ -38,12 +38,15 @@ def render(db_path: Path) -> str:
         for (table,) in tables:
             (count,) = con.execute(f'select count(*) from {RAW_DATASET}."{table}"').fetchone()
             lines.append(f"  {table:<28} {count:>10,} rows")
-        first, last, net = con.execute(
-            "select min(usage_date), max(usage_date), sum(net_amount) "
-            f"from {RAW_DATASET}.usage_items"
-        ).fetchone()
-        lines.append(f"Period covered: {first} to {last}")
-        lines.append(f"Total net cost: {_money(net)}")
+        if ("usage_items",) in tables:
+            first, last, net = con.execute(
+                "select min(usage_date), max(usage_date), sum(net_amount) "
+                f"from {RAW_DATASET}.usage_items"
+            ).fetchone()
+            lines.append(f"Period covered: {first} to {last}")
+            lines.append(f"Total net cost: {_money(net)}")
+        else:
+            lines.append("No usage has been loaded yet: GitHub reported none for these days.")
         lines += _top(
             con,
             "Top organizations by net cost",

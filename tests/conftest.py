@@ -86,3 +86,30 @@ def built_db(loaded_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(loaded_db, db_path)
     build_models(db_path)
     return db_path
+
+
+def env_for(sim: Simulator, token: str = DEMO_TOKEN, **extra: str) -> dict[str, str]:
+    """The configuration a user sets, as SOURCES__GITHUB_BILLING__* environment variables."""
+    return {
+        "SOURCES__GITHUB_BILLING__ENTERPRISE": f"https://github.com/enterprises/{sim.enterprise.slug}",
+        "SOURCES__GITHUB_BILLING__ACCESS_TOKEN": token,
+        "SOURCES__GITHUB_BILLING__BASE_URL": sim.base_url,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def module_simulator() -> Iterator[Simulator]:
+    with Simulator(make_enterprise()) as sim:
+        yield sim
+
+
+@pytest.fixture
+def configured(module_simulator: Simulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[Simulator]:
+    """The module's simulator, configured through the environment as a user would; each test
+    starts with an empty request log and leaves no fault behind."""
+    for key, value in env_for(module_simulator).items():
+        monkeypatch.setenv(key, value)
+    module_simulator.clear_requests()
+    yield module_simulator
+    module_simulator.faults.clear()

@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.simulator import Simulator
 from pipelines.simulator.server import DEMO_TOKEN
-from tests.conftest import TODAY, make_enterprise
+from tests.conftest import TODAY, env_for, make_enterprise
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,15 +33,6 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.Com
 def sim():
     with Simulator(make_enterprise()) as s:
         yield s
-
-
-def env_for(sim: Simulator, token: str = DEMO_TOKEN, **extra: str) -> dict[str, str]:
-    return {
-        "SOURCES__GITHUB_BILLING__ENTERPRISE": f"https://github.com/enterprises/{sim.enterprise.slug}",
-        "SOURCES__GITHUB_BILLING__ACCESS_TOKEN": token,
-        "SOURCES__GITHUB_BILLING__BASE_URL": sim.base_url,
-        **extra,
-    }
 
 
 def test_run_loads_with_env_config_and_prints_a_summary(sim, tmp_path: Path) -> None:

@@ -3,8 +3,9 @@ never loses or doubles what was already loaded."""
 
 from __future__ import annotations
 
+import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +18,8 @@ from pipelines.github_billing.retry import GitHubWait
 from pipelines.runner import RunFailed
 from pipelines.simulator import Simulator
 from pipelines.simulator import faults as f
-from tests.conftest import TODAY, load_into
+from pipelines.simulator.server import Fault
+from tests.conftest import TODAY, load_into, make_enterprise
 from tests.test_source import raw_net_by_day_and_partition, truth_by_day_and_partition
 
 USAGE = r"/settings/billing/usage$"
@@ -174,3 +176,108 @@ def test_waits_follow_githubs_order_retry_after_then_reset_then_a_minute_doublin
 
 def test_ground_truth_is_exact_decimal(simulator: Simulator) -> None:
     assert isinstance(Decimal(simulator.enterprise.ground_truth()["net_total"]), Decimal)
+
+
+ENDPOINT = "/enterprises/acme-corp/settings/billing/usage"
+SEATS_ENDPOINT = "/enterprises/acme-corp/copilot/billing/seats"
+RETRY_LATER = "data loaded so far is kept, run again later to continue."
+
+
+def _not_a_seat_list(payload: dict) -> dict:
+    return {**payload, "seats": [1]}
+
+
+PERSISTENT = {
+    "secondary-403": (
+        lambda: f.secondary_rate_limit(USAGE, 403, retry_after=0, times=10**6),
+        f"GitHub's secondary rate limit (too many requests too quickly) kept refusing {ENDPOINT} "
+        "(403) after several waits; run again in a few minutes: the next run picks up where this "
+        "one stopped.",
+    ),
+    "secondary-429": (
+        lambda: f.secondary_rate_limit(USAGE, 429, retry_after=0, times=10**6),
+        f"GitHub's secondary rate limit (too many requests too quickly) kept refusing {ENDPOINT} "
+        "(429) after several waits; run again in a few minutes: the next run picks up where this "
+        "one stopped.",
+    ),
+    "500": (
+        lambda: f.server_error(USAGE, 500, times=10**6),
+        f"GitHub kept failing on {ENDPOINT} (500) after several retries; {RETRY_LATER}",
+    ),
+    "503-cost-centers": (
+        lambda: f.server_error(r"/cost-centers$", 503, times=10**6),
+        "GitHub kept failing on /enterprises/acme-corp/settings/billing/cost-centers (503) after "
+        f"several retries; {RETRY_LATER}",
+    ),
+    "truncated": (
+        lambda: f.truncated_json(USAGE, times=10**6),
+        f"GitHub sent a malformed (truncated or non-JSON) response for {ENDPOINT}: nothing from "
+        "it was loaded; run again.",
+    ),
+    "reset": (
+        lambda: f.connection_reset(USAGE, times=10**6),
+        "Could not reach GitHub at {base_url} (ChunkedEncodingError) while reading "
+        f"{ENDPOINT}: check base_url and your network, then run again.",
+    ),
+    "timeout": (
+        lambda: f.slow(USAGE, delay=0.4, times=10**6),
+        "Could not reach GitHub at {base_url} (ReadTimeout) while reading "
+        f"{ENDPOINT}: check base_url and your network, then run again.",
+    ),
+    "malformed-seats": (
+        lambda: Fault(SEATS, mode="mutate", times=10**6, mutate=_not_a_seat_list),
+        f"GitHub sent an unreadable item (AttributeError) from {SEATS_ENDPOINT} for {TODAY}: "
+        "nothing from that response was loaded; run again, and report it if it persists.",
+    ),
+    "cost-center-without-id": (
+        lambda: Fault(
+            r"/cost-centers$",
+            mode="mutate",
+            times=10**6,
+            mutate=lambda p: {"costCenters": [{"name": c["name"]} for c in p["costCenters"]]},
+        ),
+        "GitHub sent an unreadable item (missing field 'id') from "
+        "/enterprises/acme-corp/settings/billing/cost-centers: nothing from that response was "
+        "loaded; run again, and report it if it persists.",
+    ),
+    "usage-not-an-object": (
+        lambda: Fault(USAGE, mode="mutate", times=10**6, mutate=lambda payload: [payload]),
+        f"GitHub sent an unreadable item (AttributeError) from {ENDPOINT} for {START}: nothing "
+        "from that response was loaded; run again, and report it if it persists.",
+    ),
+}
+SEATS = r"/copilot/billing/seats$"
+
+
+@pytest.fixture(scope="module")
+def preloaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Simulator, Path]]:
+    """One enterprise, loaded once up to three days ago; each test works on a copy."""
+    with Simulator(make_enterprise()) as sim:
+        base = tmp_path_factory.mktemp("preloaded")
+        earlier = START - timedelta(days=5)
+        load_into(base / "billing.duckdb", sim, start_date=earlier.isoformat(), today=str(START))
+        yield sim, base
+
+
+@pytest.mark.parametrize("case", PERSISTENT.values(), ids=PERSISTENT.keys())
+def test_a_fault_that_persists_ends_with_its_sentence_and_keeps_earlier_data(
+    preloaded: tuple[Simulator, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[Callable[[], Fault], str],
+) -> None:
+    sim, base = preloaded
+    shutil.copytree(base, tmp_path, dirs_exist_ok=True)
+    db = tmp_path / "billing.duckdb"
+    before = raw_net_by_day_and_partition(db)
+    assert before, "earlier data to keep"
+    monkeypatch.setenv("RUNTIME__REQUEST_TIMEOUT", "0.2")
+    make, sentence = case
+    sim.inject(make())
+    try:
+        with pytest.raises(RunFailed) as failed:
+            load_recent(db, sim)
+    finally:
+        sim.faults.clear()
+    assert str(failed.value) == sentence.format(base_url=sim.base_url)
+    assert raw_net_by_day_and_partition(db) == before

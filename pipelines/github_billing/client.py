@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from dlt.common.configuration import configspec
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator, SinglePagePaginator
@@ -33,6 +34,28 @@ class GitHubApiError(Exception):
         super().__init__(sentence)
         self.status = status
         self.endpoint = endpoint
+
+
+def origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port: the token goes to exactly one origin, the configured base URL."""
+    parts = urlsplit(url)
+    default_port = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default_port
+
+
+@configspec
+class HostBoundBearerAuth(BearerTokenAuth):
+    """dlt's bearer auth, attached only to requests for the configured API origin: a Link header
+    or any other URL pointing elsewhere never receives the token. (`requests` itself already
+    drops Authorization when following a redirect to another host.)"""
+
+    api_origin: tuple[str, str, int | None] | None = None
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if request.url and origin(request.url) == self.api_origin:
+            return super().__call__(request)
+        request.headers.pop("Authorization", None)
+        return request
 
 
 def loads_exact(payload: bytes | str) -> Any:
@@ -73,7 +96,7 @@ class GitHubClient:
                 "X-GitHub-Api-Version": API_VERSION,
                 "User-Agent": USER_AGENT,
             },
-            auth=BearerTokenAuth(access_token),
+            auth=HostBoundBearerAuth(token=access_token, api_origin=origin(self.base_url)),
             paginator=SinglePagePaginator(),
             session=retrying.session,
         )
@@ -97,6 +120,13 @@ class GitHubClient:
             yield self._decode(response, path)
             paginator.update_state(response)
             url = paginator._next_reference if paginator.has_next_page else None
+            if url and "://" in url and origin(url) != origin(self.base_url):
+                raise GitHubApiError(
+                    f"GitHub's next-page link for {_endpoint(path)} points to another host "
+                    f"({urlsplit(url).netloc}), so it was not followed and the token was not sent "
+                    f"there: check base_url ({self.base_url}) and run again.",
+                    endpoint=_endpoint(path),
+                )
             query = None  # the next link carries its own query string
 
     def post_json(self, path: str, body: dict[str, Any]) -> Any:
@@ -193,6 +223,16 @@ class GitHubClient:
                 "GitHub rejected the access token (401 Bad credentials): it is revoked, expired "
                 "or mistyped; create a new classic personal access token and set it as "
                 "SOURCES__GITHUB_BILLING__ACCESS_TOKEN."
+            )
+        elif (
+            status in (403, 429)
+            and response.headers.get("x-ratelimit-remaining") != "0"
+            and ("secondary rate limit" in message.lower() or response.headers.get("retry-after"))
+        ):
+            sentence = (
+                f"GitHub's secondary rate limit (too many requests too quickly) kept refusing "
+                f"{endpoint} ({status}) after several waits; run again in a few minutes: the next "
+                "run picks up where this one stopped."
             )
         elif status in (403, 429) and (
             response.headers.get("x-ratelimit-remaining") == "0" or "rate limit" in message.lower()

@@ -136,12 +136,17 @@ class CostCenterDirectory:
     def all(self) -> list[dict[str, Any]]:
         if self._centers is None:
             seen: dict[str, dict[str, Any]] = {}
+            path = self.client.path(COST_CENTERS_PATH)
             for state in ("active", "deleted"):
-                payload = self.client.get_json(
-                    self.client.path(COST_CENTERS_PATH), params={"state": state}
+                payload = self.client.get_json(path, params={"state": state})
+                centers = _shaped(
+                    lambda c, s=state: {"state": s, **c, "id": c["id"]},
+                    payload,
+                    "costCenters",
+                    path,
                 )
-                for center in payload.get("costCenters") or []:
-                    seen.setdefault(center["id"], {"state": state, **center})
+                for center in centers:
+                    seen.setdefault(center["id"], center)
             self._centers = list(seen.values())
         return self._centers
 
@@ -155,17 +160,22 @@ def _now() -> datetime:
 
 
 def _shaped(
-    shape: Callable[[dict[str, Any]], dict[str, Any]], items: Any, endpoint: str, day: date
+    shape: Callable[[dict[str, Any]], dict[str, Any]],
+    payload: Any,
+    key: str,
+    endpoint: str,
+    day: date | None = None,
 ) -> list[dict[str, Any]]:
-    """Shape a response's items, or fail the whole response with a sentence: a malformed
-    payload must never load half-way."""
+    """Shape the items under `key` of a response, or fail the whole response with a sentence:
+    a malformed payload must never load half-way."""
     try:
-        return [shape(item) for item in items or []]
-    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        return [shape(item) for item in payload.get(key) or []]
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as exc:
         detail = f"missing field {exc}" if isinstance(exc, KeyError) else type(exc).__name__
         raise GitHubApiError(
-            f"GitHub sent an unreadable item ({detail}) from {endpoint} for {day}: nothing from "
-            "that response was loaded; run again, and report it if it persists.",
+            f"GitHub sent an unreadable item ({detail}) from {endpoint}"
+            f"{f' for {day}' if day else ''}: nothing from that response was loaded; run again, "
+            "and report it if it persists.",
             endpoint=endpoint,
         ) from None
 
@@ -191,16 +201,18 @@ def usage_items(
     complete day is the default partition plus one per cost center, active or deleted.
     """
     extracted_at = _now()
+    path = client.path(USAGE_PATH)
     for day in rows.day_range(_cursor_start(usage_date, window), window.last_day):
         for cc_id, _name in directory.partitions():
             params: dict[str, Any] = {"year": day.year, "month": day.month, "day": day.day}
             if cc_id != NO_COST_CENTER:
                 params["cost_center_id"] = cc_id
-            payload = client.get_json(client.path(USAGE_PATH), params=params)
+            payload = client.get_json(path, params=params)
             batch = _shaped(
                 lambda item, cc=cc_id: rows.usage_item_row(item, cc, extracted_at),
-                payload.get("usageItems"),
-                USAGE_PATH,
+                payload,
+                "usageItems",
+                path,
                 day,
             )
             if batch:
@@ -228,7 +240,8 @@ def model_usage(
                 lambda item, cc=cc_id, n=name, d=day: rows.model_usage_row(
                     item, d, cc, n, extracted_at
                 ),
-                payload.get("usageItems"),
+                payload,
+                "usageItems",
                 path,
                 day,
             )
@@ -242,8 +255,15 @@ def copilot_seats(
     """Today's seat assignments, one row per (holder, granting org or team), as a dated
     snapshot: history builds up run after run, so removed seats keep their seat-days."""
     extracted_at = _now()
-    for page in client.get_pages(client.path(SEATS_PATH), params={"per_page": per_page, "page": 1}):
-        yield [rows.seat_row(seat, window.today, extracted_at) for seat in page.get("seats") or []]
+    path = client.path(SEATS_PATH)
+    for page in client.get_pages(path, params={"per_page": per_page, "page": 1}):
+        yield _shaped(
+            lambda seat: rows.seat_row(seat, window.today, extracted_at),
+            page,
+            "seats",
+            path,
+            window.today,
+        )
 
 
 def cost_centers(directory: CostCenterDirectory) -> Iterator[dict[str, Any]]:
