@@ -304,7 +304,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     db_path = _db_path(args, "data/github_billing.duckdb")
     with ops.run_lock(db_path):
-        ops.check_db_writable(db_path)
+        ops.open_db(db_path).close()  # locked or unwritable: a sentence before any work
         try:
             result = import_reports(db_path, [Path(p) for p in args.paths])
         except RunFailed as exc:

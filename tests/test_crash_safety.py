@@ -76,7 +76,10 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
                     "where table_schema = ? and table_name = ? order by column_name",
                     [schema, table],
                 ).fetchall()
-                if not name.startswith("_dlt") and name != "extracted_at"
+                # dlt bookkeeping (load ids differ between any two runs) and read times
+                if not name.startswith("_dlt")
+                and not name.endswith("dlt_load_id")
+                and name != "extracted_at"
             ]
             cols = ", ".join(f'"{c}"' for c in columns)
             rows = con.execute(f'select {cols} from "{schema}"."{table}"').fetchall()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.github_billing import GitHubClient
-from pipelines.github_billing.client import trusted_origins
+from pipelines.github_billing.client import origin, trusted_origins
 from pipelines.github_billing.exports import ExportFailed, UsageExports, report_ranges
 from pipelines.runner import load
 from pipelines.simulator import Simulator, server
@@ -58,15 +58,19 @@ def test_report_ranges_split_at_31_days_and_at_the_switch_to_ai_credits() -> Non
 
 def test_the_token_goes_only_to_the_api_host_and_githubs_web_host() -> None:
     assert trusted_origins("https://api.github.com") == {
-        ("https", "api.github.com"),
-        ("https", "github.com"),
+        ("https", "api.github.com", 443),
+        ("https", "github.com", 443),
     }
-    assert ("https", "acme.ghe.com") in trusted_origins("https://api.acme.ghe.com")
-    assert trusted_origins("http://127.0.0.1:8765") == {("http", "127.0.0.1:8765")}
-    for foreign in ("https://evil.com", "https://github.com.evil.com", "http://github.com"):
-        client = GitHubClient("https://api.github.com", DEMO_TOKEN, "acme")
-        scheme, netloc = foreign.split("://")
-        assert (scheme, netloc) not in client.trusted_origins
+    assert ("https", "acme.ghe.com", 443) in trusted_origins("https://api.acme.ghe.com")
+    assert trusted_origins("http://127.0.0.1:8765") == {("http", "127.0.0.1", 8765)}
+    client = GitHubClient("https://api.github.com", DEMO_TOKEN, "acme")
+    for foreign in (
+        "https://evil.com",
+        "https://github.com.evil.com",
+        "http://github.com",
+        "https://github.com:8443",
+    ):
+        assert origin(foreign) not in client.trusted_origins
 
 
 def test_simulated_report_csvs_reconcile_with_the_json_endpoints(simulator: Simulator) -> None:

@@ -45,14 +45,16 @@ def origin(url: str) -> tuple[str, str, int | None]:
 
 @configspec
 class HostBoundBearerAuth(BearerTokenAuth):
-    """dlt's bearer auth, attached only to requests for the configured API origin: a Link header
-    or any other URL pointing elsewhere never receives the token. (`requests` itself already
-    drops Authorization when following a redirect to another host.)"""
+    """dlt's bearer auth, attached only to requests for the trusted origins (the configured API
+    host and GitHub's web host that serves its report downloads): a Link header or any other
+    URL pointing elsewhere never receives the token. (`requests` itself already drops
+    Authorization when following a redirect to another host.)"""
 
-    api_origin: tuple[str, str, int | None] | None = None
+    # a frozenset of origin() triples (dlt's configspec types cannot spell it)
+    trusted: Any = None
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if request.url and origin(request.url) == self.api_origin:
+        if request.url and origin(request.url) in (self.trusted or ()):
             return super().__call__(request)
         request.headers.pop("Authorization", None)
         return request
@@ -96,7 +98,7 @@ class GitHubClient:
                 "X-GitHub-Api-Version": API_VERSION,
                 "User-Agent": USER_AGENT,
             },
-            auth=HostBoundBearerAuth(token=access_token, api_origin=origin(self.base_url)),
+            auth=HostBoundBearerAuth(token=access_token, trusted=self.trusted_origins),
             paginator=SinglePagePaginator(),
             session=retrying.session,
         )
@@ -277,30 +279,26 @@ class GitHubClient:
         return GitHubApiError(sentence, status=status, endpoint=endpoint)
 
 
-def origin(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme.lower(), parts.netloc.lower()
-
-
 def origin_text(url: str) -> str:
-    scheme, netloc = origin(url)
-    return f"{scheme}://{netloc}"
+    """scheme://host[:port] for messages: never a path, a query or credentials."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
 
 
 _GHE_API_HOST = re.compile(r"api\.([a-z0-9-]+)\.ghe\.com")
 
 
-def trusted_origins(base_url: str) -> frozenset[tuple[str, str]]:
+def trusted_origins(base_url: str) -> frozenset[tuple[str, str, int | None]]:
     """The API host itself, and GitHub's web host that serves its report downloads:
     github.com for api.github.com, <sub>.ghe.com for api.<sub>.ghe.com. Nothing else."""
-    scheme, netloc = origin(base_url)
-    trusted = {(scheme, netloc)}
-    host = urlsplit(base_url).hostname or ""
+    api = origin(base_url)
+    scheme, host, _port = api
+    trusted = {api}
     if scheme == "https" and host == "api.github.com":
-        trusted.add(("https", "github.com"))
+        trusted.add(("https", "github.com", 443))
     ghe = _GHE_API_HOST.fullmatch(host)
     if scheme == "https" and ghe:
-        trusted.add(("https", f"{ghe.group(1)}.ghe.com"))
+        trusted.add(("https", f"{ghe.group(1)}.ghe.com", 443))
     return frozenset(trusted)
 
 

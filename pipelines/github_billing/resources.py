@@ -378,7 +378,8 @@ def _user_usage_fallback(
                 lambda item, u=login, d=day, t=report_type: rows.user_usage_api_row(
                     item, d, u, t, extracted_at
                 ),
-                payload.get("usageItems"),
+                payload,
+                "usageItems",
                 path,
                 day,
             )

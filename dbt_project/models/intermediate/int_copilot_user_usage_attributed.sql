@@ -33,7 +33,8 @@ resolved as (
         on names.cost_center_name = best_source.cost_center_name
     qualify row_number() over (
         partition by best_source.copilot_user_usage_id
-        order by best_source.usage_date <= names.attributes_until desc, names.cost_center_state = 'active' desc
+        order by best_source.usage_date <= names.attributes_until desc, names.cost_center_state = 'active' desc,
+        names.cost_center_id
     ) = 1
 )
 

@@ -11,5 +11,6 @@ left join {{ ref('int_cost_center_names_resolved') }} as names
     on names.cost_center_name = usage.cost_center_name
 qualify row_number() over (
     partition by usage.detailed_usage_id
-    order by usage.usage_date <= names.attributes_until desc, names.cost_center_state = 'active' desc
+    order by usage.usage_date <= names.attributes_until desc, names.cost_center_state = 'active' desc,
+        names.cost_center_id
 ) = 1

@@ -16,9 +16,13 @@ select
     seat_holder_login,
     seat_holder_login = '(unassigned)' as is_unassigned,
     max(seat_holder_id) as seat_holder_id,
-    arg_max(plan_type, usage_date) as current_plan_type,
-    arg_max(organization_name, usage_date) as current_organization_name,
-    arg_max(cost_center_id, usage_date) as current_cost_center_id,
+    -- the billed grant of the latest day (a holder may hold several grants that day)
+    first(plan_type order by usage_date desc, is_billed_grant desc, seat_key)
+        as current_plan_type,
+    first(organization_name order by usage_date desc, is_billed_grant desc, seat_key)
+        as current_organization_name,
+    first(cost_center_id order by usage_date desc, is_billed_grant desc, seat_key)
+        as current_cost_center_id,
     min(granted_on) as first_granted_on,
     min(usage_date) as first_seat_date,
     max(usage_date) as last_seat_date,

@@ -7,10 +7,16 @@ with last_day as (
     where not is_unassigned
 ),
 
-latest_prices as (
-    select sku, arg_max(price_per_unit, usage_date) as price_per_user_month
+licence_lines as (
+    select sku, usage_date, price_per_unit, max(usage_date) over (partition by sku) as last_billed_date
     from {{ ref('fct_usage_costs') }}
     where product = 'copilot' and unit_type = 'usermonths'
+),
+
+latest_prices as (
+    select sku, max(price_per_unit) as price_per_user_month
+    from licence_lines
+    where usage_date = last_billed_date
     group by sku
 ),
 
