@@ -69,7 +69,12 @@ class GitHubClient:
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET one document; raise GitHubApiError with a sentence on any failure."""
         response = self._send(path, params)
-        return self._decode(response, path)
+        return self.decode(response.content, path, response.status_code)
+
+    def get_bytes(self, path: str, params: dict[str, Any] | None = None) -> bytes:
+        """GET one document's body undecoded, for callers that parse it straight into columns;
+        `decode` gives the same sentence as `get_json` when it is not JSON."""
+        return self._send(path, params).content
 
     def get_pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
         """GET a paginated list, following GitHub's `Link: rel="next"` header (never building
@@ -79,7 +84,7 @@ class GitHubClient:
         query = params
         while url:
             response = self._send(url, query)
-            yield self._decode(response, path)
+            yield self.decode(response.content, path, response.status_code)
             paginator.update_state(response)
             url = paginator._next_reference if paginator.has_next_page else None
             query = None  # the next link carries its own query string
@@ -112,14 +117,15 @@ class GitHubClient:
         if scopes is not None:
             self.last_scopes = tuple(s.strip() for s in scopes.split(",") if s.strip())
 
-    def _decode(self, response: requests.Response, path: str) -> Any:
+    def decode(self, content: bytes, path: str, status: int | None = 200) -> Any:
+        """Exact JSON (see `loads_exact`), or GitHubApiError with a sentence."""
         try:
-            return loads_exact(response.content)
+            return loads_exact(content)
         except ValueError:
             raise GitHubApiError(
                 f"GitHub sent a malformed (truncated or non-JSON) response for "
                 f"{_endpoint(path)}: nothing from it was loaded; run again.",
-                status=response.status_code,
+                status=status,
                 endpoint=_endpoint(path),
             ) from None
 
