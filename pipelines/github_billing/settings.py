@@ -19,6 +19,9 @@ HISTORY_MONTHS = 24
 AI_CREDITS_START = date(2026, 6, 1)
 NO_COST_CENTER = "none"
 SEATS_PER_PAGE = 100
+# Requests left in the hourly budget at which the client waits for the reset rather than spend
+# them: a margin for other tools sharing the token, and for retries.
+RATE_LIMIT_LOW_WATER = 25
 
 ENTERPRISE_PATH = "/enterprises/{enterprise}"
 USAGE_PATH = ENTERPRISE_PATH + "/settings/billing/usage"
