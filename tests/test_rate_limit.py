@@ -29,6 +29,13 @@ class FakeClock:
         self.now += seconds
 
 
+def backfill(db: Path, client: GitHubClient, days: int) -> None:
+    """The last `days` days, as `github-billing run --since ... --until ...` loads them."""
+    until = TODAY - timedelta(days=1)
+    since = until - timedelta(days=days - 1)
+    load(db, client, DEMO_TOKEN, since=str(since), until=str(until), today=str(TODAY))
+
+
 def test_a_backfill_beyond_the_budget_waits_for_the_reset_instead_of_failing(
     tmp_path: Path,
 ) -> None:
@@ -36,16 +43,7 @@ def test_a_backfill_beyond_the_budget_waits_for_the_reset_instead_of_failing(
     budget = RateLimit(limit=30, window_seconds=3600, clock=clock.time)
     with Simulator(make_enterprise(), rate_limit=budget) as sim:
         client = GitHubClient(sim.base_url, DEMO_TOKEN, sim.enterprise.slug, clock, low_water=5)
-        until = TODAY - timedelta(days=1)
-        since = until - timedelta(days=2)
-        load(
-            tmp_path / "paced.duckdb",
-            client,
-            DEMO_TOKEN,
-            since=since.isoformat(),
-            until=until.isoformat(),
-            today=TODAY.isoformat(),
-        )
+        backfill(tmp_path / "paced.duckdb", client, days=3)
         statuses = [r.status for r in sim.requests]
     planned = requests_per_load(
         3, len(sim.enterprise.cost_centers), len(sim.enterprise.seats_today())
@@ -60,13 +58,5 @@ def test_no_wait_while_the_budget_lasts(tmp_path: Path) -> None:
     clock = FakeClock()
     with Simulator(make_enterprise(), rate_limit=RateLimit(clock=clock.time)) as sim:
         client = GitHubClient(sim.base_url, DEMO_TOKEN, sim.enterprise.slug, clock)
-        until = TODAY - timedelta(days=1)
-        load(
-            tmp_path / "free.duckdb",
-            client,
-            DEMO_TOKEN,
-            since=until.isoformat(),
-            until=until.isoformat(),
-            today=TODAY.isoformat(),
-        )
+        backfill(tmp_path / "free.duckdb", client, days=1)
     assert clock.slept == [] and client.rate_limit_remaining is not None
