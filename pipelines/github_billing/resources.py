@@ -104,6 +104,13 @@ class LoadWindow:
             return self.start_date
         return max(self.start_date, cursor_last_value)
 
+    def settled_after(self, newest_loaded: date) -> date:
+        """The first day worth re-reading for a cursor that may have stopped moving (premium
+        requests end on 2026-05-31): loaded days older than this run's own lookback window are
+        final, so a nightly run does not re-read the last week of May forever."""
+        recent = self.last_day - timedelta(days=self.lookback_days)
+        return min(newest_loaded + timedelta(days=1), recent)
+
     def incremental(self, cursor: str) -> dlt.sources.incremental[date]:
         """The cursor for a daily resource. A backfill (since/until) leaves the state alone."""
         if self.since or self.until:
@@ -164,13 +171,16 @@ def _shaped(
         ) from None
 
 
+def _as_day(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value  # type: ignore[no-any-return]
+
+
 def _cursor_start(cursor: dlt.sources.incremental[date], window: LoadWindow) -> date:
-    last = cursor.last_value
-    if isinstance(last, datetime):
-        last = last.date()
-    elif isinstance(last, str):
-        last = date.fromisoformat(last[:10])
-    return window.first_day(last)
+    return window.first_day(_as_day(cursor.last_value))
 
 
 # Responses parsed together by the fast path: large enough that the per-call cost of the Arrow
@@ -255,7 +265,13 @@ def model_usage(
     AI credits from 2026-06-01. Days outside the unit's period are not requested."""
     path = client.path(AI_CREDIT_PATH if ai_credits else PREMIUM_REQUEST_PATH)
     extracted_at = _now()
-    for day in rows.day_range(_cursor_start(usage_date, window), window.last_day):
+    first = _cursor_start(usage_date, window)
+    state = usage_date.get_state()  # unlagged; a first run's holds the initial value
+    newest = _as_day(state.get("last_value"))
+    loaded = newest is not None and newest != _as_day(state.get("initial_value"))
+    if not ai_credits and not (window.since or window.until) and loaded and newest is not None:
+        first = max(first, window.settled_after(newest))
+    for day in rows.day_range(first, window.last_day):
         if (day >= AI_CREDITS_START) != ai_credits:
             continue
         for cc_id, name in directory.partitions():
