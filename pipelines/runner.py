@@ -10,9 +10,10 @@ from typing import Any
 
 import dlt
 from dlt.common.pipeline import LoadInfo
+from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines.github_billing import GitHubApiError, GitHubClient, github_billing
-from pipelines.github_billing.settings import PIPELINE_NAME, RAW_DATASET
+from pipelines.github_billing.settings import DUCKDB_LOAD_CONFIG, PIPELINE_NAME, RAW_DATASET
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +38,23 @@ def pipelines_dir_for(db_path: Path) -> Path:
     return db_path.parent / f".{db_path.stem}.dlt"
 
 
+# usage_items arrives as Arrow tables: have dlt add the same `_dlt_load_id` and `_dlt_id` columns
+# it adds to dict rows, so the raw table keeps one shape (and existing files keep loading).
+ARROW_DLT_COLUMNS = {
+    "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID": "true",
+    "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID": "true",
+}
+
+
 def make_pipeline(db_path: Path) -> dlt.Pipeline:
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    for key, value in ARROW_DLT_COLUMNS.items():
+        os.environ.setdefault(key, value)
     return dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
-        destination=dlt.destinations.duckdb(str(db_path)),
+        destination=dlt.destinations.duckdb(
+            DuckDbCredentials(str(db_path), global_config=dict(DUCKDB_LOAD_CONFIG))
+        ),
         dataset_name=RAW_DATASET,
         pipelines_dir=str(pipelines_dir_for(db_path)),
         progress="log" if os.environ.get("GITHUB_BILLING_PROGRESS") else None,

@@ -208,6 +208,23 @@ def test_second_run_requests_only_the_lookback_window(simulator: Simulator, tmp_
     assert raw_net_by_day_and_partition(db) == before
 
 
+def test_premium_requests_are_not_re_read_once_their_period_is_settled(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "premium.duckdb"
+    load_into(db, simulator, start_date="2026-05-30", today="2026-06-10", lookback_days=3)
+    assert len(simulator.requests_to(r"/premium_request/usage$")) == 2 * len(
+        simulator.enterprise.partitions()
+    )
+    simulator.clear_requests()
+    # a week later: the last days of May are outside the lookback window, and loaded
+    load_into(db, simulator, start_date="2026-05-30", today="2026-06-17", lookback_days=3)
+    assert simulator.requests_to(r"/premium_request/usage$") == []
+    ai_days = {r.query["day"] for r in simulator.requests_to(r"/ai_credit/usage$")}
+    # AI credits keep the lookback: from 9 June (the newest loaded day) minus 3, to 16 June
+    assert ai_days == {str(d) for d in range(6, 17)}
+
+
 def test_a_restated_day_is_replaced_not_double_counted(
     simulator: Simulator, tmp_path: Path
 ) -> None:

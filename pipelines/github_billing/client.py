@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -22,7 +23,12 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator, SinglePagePaginator
 
 from pipelines.github_billing.retry import GitHubRetryingSession
-from pipelines.github_billing.settings import ACCEPT, API_VERSION, USER_AGENT
+from pipelines.github_billing.settings import (
+    ACCEPT,
+    API_VERSION,
+    RATE_LIMIT_LOW_WATER,
+    USER_AGENT,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +71,43 @@ def loads_exact(payload: bytes | str) -> Any:
     return json.loads(payload, parse_float=Decimal)
 
 
-class GitHubClient:
-    """A thin, counted wrapper around dlt's RESTClient for one enterprise."""
+class Clock(Protocol):
+    """Wall-clock seconds (the epoch of `x-ratelimit-reset`) and sleeping; tests and the
+    benchmark inject a compressed one."""
 
-    def __init__(self, base_url: str, access_token: str, enterprise: str) -> None:
+    def time(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def time(self) -> float:
+        return time.time()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class GitHubClient:
+    """A thin, counted wrapper around dlt's RESTClient for one enterprise.
+
+    It paces itself on GitHub's primary rate limit: once `x-ratelimit-remaining` falls to
+    `low_water`, the next request waits for `x-ratelimit-reset` instead of running into 403s.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        access_token: str,
+        enterprise: str,
+        clock: Clock | None = None,
+        low_water: int = RATE_LIMIT_LOW_WATER,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.enterprise = enterprise
+        self.clock: Clock = clock or SystemClock()
+        self.low_water = low_water
+        self.paced_seconds = 0.0  # time spent waiting for rate-limit resets
         self.requests_made = 0
         self.rate_limit_remaining: int | None = None
         self.rate_limit_reset: int | None = None
@@ -109,7 +146,12 @@ class GitHubClient:
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET one document; raise GitHubApiError with a sentence on any failure."""
         response = self._send(path, params)
-        return self._decode(response, path)
+        return self.decode(response.content, path, response.status_code)
+
+    def get_bytes(self, path: str, params: dict[str, Any] | None = None) -> bytes:
+        """GET one document's body undecoded, for callers that parse it straight into columns;
+        `decode` gives the same sentence as `get_json` when it is not JSON."""
+        return self._send(path, params).content
 
     def get_pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
         """GET a paginated list, following GitHub's `Link: rel="next"` header (never building
@@ -119,7 +161,7 @@ class GitHubClient:
         query = params
         while url:
             response = self._send(url, query)
-            yield self._decode(response, path)
+            yield self.decode(response.content, path, response.status_code)
             paginator.update_state(response)
             url = paginator._next_reference if paginator.has_next_page else None
             if url and "://" in url and origin(url) != origin(self.base_url):
@@ -134,7 +176,7 @@ class GitHubClient:
     def post_json(self, path: str, body: dict[str, Any]) -> Any:
         """POST a JSON body; raise GitHubApiError with a sentence on any failure."""
         response = self._send(path, None, method="POST", body=body)
-        return self._decode(response, path)
+        return self.decode(response.content, path, response.status_code)
 
     def download(self, url: str, max_redirects: int = 5) -> requests.Response:
         """GET a report file as a stream. The token goes only to the API host and GitHub's web
@@ -166,6 +208,24 @@ class GitHubClient:
         )
 
     # -- internals ----------------------------------------------------------------------------
+    def _pace(self) -> None:
+        """Wait for the reset when the budget is down to the low-water mark (GitHub's advice:
+        do not keep sending once the primary limit is spent)."""
+        remaining, reset = self.rate_limit_remaining, self.rate_limit_reset
+        if remaining is None or reset is None or remaining > self.low_water:
+            return
+        wait = reset - self.clock.time() + 1  # the reset is a whole second: be past it
+        if wait <= 0:
+            return
+        logger.warning(
+            "GitHub rate limit: %s requests left until the reset; waiting %.0f s for it",
+            remaining,
+            wait,
+        )
+        self.clock.sleep(wait)
+        self.paced_seconds += wait
+        self.rate_limit_remaining = None  # unknown until the next response says
+
     def _send(
         self,
         path: str,
@@ -173,6 +233,7 @@ class GitHubClient:
         method: str = "GET",
         body: dict[str, Any] | None = None,
     ) -> requests.Response:
+        self._pace()
         try:
             if method == "POST":
                 response = self._rest.post(path, json=body)
@@ -202,14 +263,15 @@ class GitHubClient:
         if scopes is not None:
             self.last_scopes = tuple(s.strip() for s in scopes.split(",") if s.strip())
 
-    def _decode(self, response: requests.Response, path: str) -> Any:
+    def decode(self, content: bytes, path: str, status: int | None = 200) -> Any:
+        """Exact JSON (see `loads_exact`), or GitHubApiError with a sentence."""
         try:
-            return loads_exact(response.content)
+            return loads_exact(content)
         except ValueError:
             raise GitHubApiError(
                 f"GitHub sent a malformed (truncated or non-JSON) response for "
                 f"{_endpoint(path)}: nothing from it was loaded; run again.",
-                status=response.status_code,
+                status=status,
                 endpoint=_endpoint(path),
             ) from None
 

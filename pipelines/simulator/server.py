@@ -71,11 +71,15 @@ class TokenInfo:
 
 @dataclass
 class RateLimit:
+    """GitHub's primary limit: `limit` requests per `window_seconds` of `clock` time. The
+    benchmark passes a compressed clock so an hour's budget and reset pass in seconds."""
+
     limit: int = 5000
     window_seconds: float = 3600.0
     used: int = 0
     reset_at: float = 0.0
     enforce: bool = True
+    clock: Callable[[], float] = time.time
 
 
 @dataclass
@@ -222,7 +226,7 @@ class Simulator:
         """Charge one request to the token's primary budget; False when it is exhausted."""
         rl = self.rate_limit
         with self._lock:
-            now = time.time()
+            now = rl.clock()
             if now >= rl.reset_at:
                 rl.used, rl.reset_at = 0, now + rl.window_seconds
             allowed = not rl.enforce or rl.used < rl.limit
@@ -363,7 +367,7 @@ def _route(
             "limit": rl.limit,
             "used": rl.used,
             "remaining": max(0, rl.limit - rl.used),
-            "reset": int(rl.reset_at or time.time() + rl.window_seconds),
+            "reset": int(rl.reset_at or rl.clock() + rl.window_seconds),
         }
         return 200, {"resources": {"core": core}, "rate": core}, headers
 

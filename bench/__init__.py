@@ -1,0 +1,1 @@
+"""Benchmarks of the github-billing pipeline (`make bench`): ratios against in-run baselines."""

@@ -1,0 +1,418 @@
+"""`make bench`: the pipeline on a large simulated enterprise, each figure a ratio against a
+baseline measured in the same run (this machine is shared and noisy; ratios travel, seconds
+do not). Prints a table and writes JSON to bench/results/.
+
+    python -m bench                    # default size (< 15 min on 2 cores)
+    python -m bench --quick            # ~1 minute
+    python -m bench --size issue       # the issue's example enterprise (much longer)
+    python -m bench --repos 3000 --days 200 --only P1,P4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.clock import CompressedClock
+from bench.report import Figure, render
+from pipelines.github_billing.plan import requests_per_load
+from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
+from pipelines.simulator.server import DEMO_TOKEN, RateLimit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+TODAY = date(2026, 11, 25)
+FIGURES = ("P1", "P2", "P3", "P4", "P5")
+
+SIZES = {
+    # ~1 minute: every figure, small numbers
+    "quick": EnterpriseSize(orgs=5, repos=200, seat_holders=500, cost_centers=8, days=60),
+    # the issue's enterprise with fewer repositories, so that 12 months of history and a
+    # 10x replay for P4 fit in 15 minutes on 2 cores (the simulator makes ~25k rows/s)
+    "default": EnterpriseSize(orgs=50, repos=1000, seat_holders=10_000, cost_centers=50, days=365),
+    # the issue's example: 50 orgs, 5,000 repos, 10,000 seat holders, 50 cost centers, 365 days
+    "issue": EnterpriseSize(orgs=50, repos=5000, seat_holders=10_000, cost_centers=50, days=365),
+}
+# P5: an enterprise whose backfill needs ~1.3x the hourly budget, on a clock where an hour
+# passes in 3600 / CLOCK_FACTOR real seconds
+P5_SIZE = EnterpriseSize(orgs=3, repos=10, seat_holders=50, cost_centers=8, days=700)
+CLOCK_FACTOR = 240.0
+GITHUB_LATENCY = 0.5  # seconds per request assumed for projections (GitHub is not localhost)
+GITHUB_LIMIT = 5000  # requests per hour of a classic PAT
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    p.add_argument("--size", choices=sorted(SIZES), default="default")
+    p.add_argument("--quick", action="store_const", const="quick", dest="size")
+    for name in ("orgs", "repos", "seat-holders", "cost-centers", "days"):
+        p.add_argument(f"--{name}", type=int, help="override the size's value")
+    p.add_argument("--p4-rows", type=int, default=1_000_000, help="P4: rows of the small backfill")
+    p.add_argument("--p4-factor", type=int, default=10, help="P4: big backfill / small (rows)")
+    p.add_argument("--p5-limit", type=int, help="P5: requests per hour (default 5000; quick 500)")
+    p.add_argument("--repeat", type=int, default=2, help="P1: best of N runs of each side")
+    p.add_argument("--only", default=",".join(FIGURES), help="comma-separated figures")
+    p.add_argument("--keep", action="store_true", help="keep the work folder (payloads, DBs)")
+    return p.parse_args(argv)
+
+
+def run_child(task: str, args: dict[str, Any]) -> dict[str, Any]:
+    """One measurement in a fresh interpreter: its own peak RSS, no shared caches."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.worker", task, json.dumps(args, default=str)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH_RESULT ")]
+    if proc.returncode != 0 or not lines:
+        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-6000:])
+        raise SystemExit(f"bench: the {task} step failed (exit {proc.returncode})")
+    return json.loads(lines[-1].removeprefix("BENCH_RESULT "))
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+class Bench:
+    def __init__(self, size: EnterpriseSize, opts: argparse.Namespace, work: Path) -> None:
+        self.size, self.opts, self.work = size, opts, work
+        self.only = {f.strip().upper() for f in opts.only.split(",")}
+        self.results: dict[str, Any] = {}
+        self.figures: list[Figure] = []
+        self.enterprise = Enterprise(slug="bench-corp", seed=2026, size=size, today=TODAY)
+        self.payloads = work / "payloads"
+
+    def source_args(self, **kw: Any) -> dict[str, Any]:
+        return {"today": TODAY.isoformat(), "lookback_days": 0, **kw}
+
+    def run(self) -> None:
+        ent = self.enterprise
+        # no rate limit here (P5 has its own): the client would rightly wait an hour for it
+        with Simulator(ent, rate_limit=RateLimit(limit=10**9)) as sim:
+            base = {"base_url": sim.base_url, "token": DEMO_TOKEN, "enterprise": ent.slug}
+            log(f"history: {ent.size.days} days over HTTP, recording /usage payloads")
+            history = run_child(
+                "record",
+                {
+                    **base,
+                    "folder": str(self.payloads),
+                    "db": str(self.work / "history.duckdb"),
+                    "source": self.source_args(start_date=ent.first_day.isoformat()),
+                },
+            )
+            self.results["history"] = history
+            self.p2(history)
+            if "P1" in self.only or "P4" in self.only:
+                self.p1_p4()
+            if "P3" in self.only:
+                self.p3(sim, base)
+        if "P5" in self.only:
+            self.p5()
+
+    # -- P1 / P4: payloads to raw tables ---------------------------------------------------------
+    def best_of(self, task: str, args: dict[str, Any], repeat: int) -> dict[str, Any]:
+        """The fastest of `repeat` runs, each on a fresh database: other people's jobs on this
+        machine only ever add time."""
+        runs = []
+        for i in range(repeat):
+            db = Path(args["db"])
+            db = db.with_name(f"{db.stem}-{i}{db.suffix}")
+            runs.append(run_child(task, {**args, "db": str(db)}))
+        best = min(runs, key=lambda r: r["seconds"])
+        best["all_seconds"] = [r["seconds"] for r in runs]
+        return best
+
+    def replay(self, name: str, days: int, mode: str = "arrow", repeat: int = 1) -> dict[str, Any]:
+        first = self.enterprise.first_day
+        until = first + timedelta(days=days - 1)
+        args = {
+            "folder": str(self.payloads),
+            "enterprise": self.enterprise.slug,
+            "db": str(self.work / f"{name}.duckdb"),
+            "mode": mode,
+            "source": {
+                "since": first.isoformat(),
+                "until": until.isoformat(),
+                "today": (until + timedelta(days=1)).isoformat(),
+            },
+        }
+        result = self.best_of("replay", args, repeat)
+        result["rows_per_s"] = result["rows"] / result["seconds"]
+        result["days"] = days
+        self.results[name] = result
+        log(
+            f"{name}: {result['rows']:,} rows in {result['seconds']:.1f} s "
+            f"({result['rows_per_s']:,.0f} rows/s, peak {result['peak_rss_mib']:.0f} MiB)"
+        )
+        return result
+
+    def p1_p4(self) -> None:
+        days = self.size.days
+        log("P1 baseline: DuckDB read_json of the recorded payload files")
+        repeat = self.opts.repeat
+        duck = self.best_of(
+            "duckdb_read_json",
+            {"folder": str(self.payloads), "db": str(self.work / "read_json.duckdb")},
+            repeat,
+        )
+        duck["rows_per_s"] = duck["rows"] / duck["seconds"]
+        self.results["duckdb_read_json"] = duck
+        log(f"read_json: {duck['rows']:,} rows in {duck['seconds']:.1f} s")
+        fast = self.replay("replay_arrow", days, repeat=repeat)
+        if "P1" in self.only:
+            # the row-by-row path on a slice: it is an order of magnitude slower
+            per_day = max(1, fast["rows"] // days)
+            slice_days = max(1, min(days, 150_000 // per_day))
+            slow = self.replay("replay_dicts", slice_days, mode="dicts")
+            self.figures += [
+                Figure(
+                    "P1 load throughput",
+                    f"{fast['rows_per_s']:,.0f} rows/s (arrow, {fast['rows']:,} rows)",
+                    f"{duck['rows_per_s']:,.0f} rows/s (DuckDB read_json)",
+                    fast["rows_per_s"] / duck["rows_per_s"],
+                    ">= 0.5",
+                    fast["rows_per_s"] / duck["rows_per_s"] >= 0.5,
+                ),
+                Figure(
+                    "P1' previous dict path",
+                    f"{slow['rows_per_s']:,.0f} rows/s (dicts, {slow['rows']:,} rows)",
+                    f"{duck['rows_per_s']:,.0f} rows/s (DuckDB read_json)",
+                    slow["rows_per_s"] / duck["rows_per_s"],
+                    "(contrast)",
+                    None,
+                ),
+            ]
+        if "P4" in self.only:
+            # the issue's 1M-row against 10M-row backfill: replay enough recorded days for
+            # P4_SMALL_ROWS (all of them if fewer), then ten times as many days
+            factor = self.opts.p4_factor
+            per_day = max(1, fast["rows"] // days)
+            small_days = min(days, math.ceil(self.opts.p4_rows / per_day))
+            small = fast if small_days == days else self.replay("p4_small", small_days)
+            big = self.replay("p4_big", small_days * factor)
+            ratio = big["peak_rss_mib"] / small["peak_rss_mib"]
+            self.figures.append(
+                Figure(
+                    "P4 peak memory",
+                    f"{big['peak_rss_mib']:,.0f} MiB ({big['rows']:,} rows)",
+                    f"{small['peak_rss_mib']:,.0f} MiB ({small['rows']:,} rows)",
+                    ratio,
+                    "<= 1.3, < 1 GiB",
+                    ratio <= 1.3 and big["peak_rss_mib"] < 1024,
+                )
+            )
+
+    # -- P2: requests against the plan -----------------------------------------------------------
+    def p2(self, history: dict[str, Any]) -> None:
+        ent = self.enterprise
+        planned = requests_per_load(ent.size.days, len(ent.cost_centers), len(ent.seats_today()))
+        self.results["plan"] = {"requests": planned}
+        log(f"history: {history['requests']:,} requests in {history['seconds']:.0f} s")
+        if "P2" in self.only:
+            self.figures.append(
+                Figure(
+                    "P2 requests per run",
+                    f"{history['requests']:,} requests ({ent.size.days} days)",
+                    f"{planned:,} planned",
+                    history["requests"] / planned,
+                    "1.00",
+                    history["requests"] == planned,
+                )
+            )
+
+    # -- P3: one more day on 12 months of history vs on one day ----------------------------------
+    def p3(self, sim: Simulator, base: dict[str, Any]) -> None:
+        ent = self.enterprise
+        last = ent.last_day
+        log("P3: a one-day history, then one more day on each history (load + dbt build)")
+        run_child(
+            "run",
+            {
+                **base,
+                "db": str(self.work / "one_day.duckdb"),
+                "source": self.source_args(start_date=last.isoformat()),
+            },
+        )
+        ent.today = TODAY + timedelta(days=1)  # the simulator serves one more day
+        for day in (last, ent.last_day):  # generated before either run, so neither pays for it
+            ent.day_usage(day)
+        runs = {}
+        for name, db, start in (
+            ("p3_one_day", "one_day", last),
+            ("p3_history", "history", ent.first_day - timedelta(days=1)),
+        ):
+            runs[name] = run_child(
+                "run",
+                {
+                    **base,
+                    "db": str(self.work / f"{db}.duckdb"),
+                    "build": True,
+                    "source": {
+                        "today": ent.today.isoformat(),
+                        "lookback_days": 0,
+                        "start_date": start.isoformat(),
+                    },
+                },
+            )
+            self.results[name] = runs[name]
+            r = runs[name]
+            log(
+                f"{name}: load {r['load_seconds']:.1f} s + dbt build {r['build_seconds']:.1f} s, "
+                f"{r['requests']} requests"
+            )
+        big, small = runs["p3_history"], runs["p3_one_day"]
+        models = len(list((ROOT / "dbt_project").glob("models/**/*.sql")))
+        self.figures.append(
+            Figure(
+                "P3 incremental cost",
+                f"{big['seconds']:.1f} s on {ent.size.days} days",
+                f"{small['seconds']:.1f} s on 1 day",
+                big["seconds"] / small["seconds"],
+                "<= 1.5",
+                big["seconds"] / small["seconds"] <= 1.5,
+                note=f"dbt models built: {models}",
+            )
+        )
+
+    # -- P5: pacing on the rate limit ------------------------------------------------------------
+    def p5(self) -> None:
+        limit = self.opts.p5_limit or (500 if self.opts.size == "quick" else 5000)
+        partitions = P5_SIZE.cost_centers + 1
+        days = min(P5_SIZE.days, math.ceil(1.3 * limit / (2 * partitions)))
+        origin = time.time()
+        clock = CompressedClock(CLOCK_FACTOR, origin)
+        ent = Enterprise(slug="paced-corp", seed=5, size=P5_SIZE, today=TODAY)
+        budget = RateLimit(limit=limit, window_seconds=3600, clock=clock.time)
+        log(
+            f"P5: {days}-day backfill against {limit:,} requests/hour (1 h = "
+            f"{3600 / CLOCK_FACTOR:.0f} s)"
+        )
+        with Simulator(ent, rate_limit=budget) as sim:
+            until = ent.last_day
+            result = run_child(
+                "run",
+                {
+                    "base_url": sim.base_url,
+                    "token": DEMO_TOKEN,
+                    "enterprise": ent.slug,
+                    "db": str(self.work / "paced.duckdb"),
+                    "clock_factor": CLOCK_FACTOR,
+                    "clock_origin": origin,
+                    "source": {
+                        "today": TODAY.isoformat(),
+                        "since": (until - timedelta(days=days - 1)).isoformat(),
+                        "until": until.isoformat(),
+                    },
+                },
+            )
+            limited = sum(1 for r in sim.requests if r.status in (403, 429))
+        n = result["requests"]
+        hours = result["clock_seconds"] / 3600
+        floor_hours = (math.ceil(n / limit) - 1) if n > limit else 0.0
+        real_work = result["seconds"] - result["paced_seconds"] / CLOCK_FACTOR
+        latency = real_work / n
+        big = self.enterprise
+        month = requests_per_load(30, len(big.cost_centers), len(big.seats_today()))
+        year = requests_per_load(365, len(big.cost_centers), len(big.seats_today()))
+        self.results["p5"] = {
+            **result,
+            "limit": limit,
+            "rate_limited_responses": limited,
+            "simulated_hours": hours,
+            "budget_floor_hours": floor_hours,
+            "local_seconds_per_request": latency,
+            "first_month_requests": month,
+            "first_month_hours_local": project_hours(month, GITHUB_LIMIT, latency),
+            "first_month_hours_github": project_hours(month, GITHUB_LIMIT, GITHUB_LATENCY),
+            "year_requests": year,
+            "year_hours_github": project_hours(year, GITHUB_LIMIT, GITHUB_LATENCY),
+        }
+        p = self.results["p5"]
+        log(f"P5: {n:,} requests, {limited} rate-limited, waited {result['paced_seconds']:.0f} s")
+        self.figures.append(
+            Figure(
+                "P5 rate limit",
+                f"{n:,} requests, {limited} limited, {hours:.2f} h simulated",
+                f"{floor_hours:.2f} h budget floor ({math.ceil(n / limit) - 1} reset(s))",
+                hours / max(floor_hours, 1e-9) if floor_hours else float("nan"),
+                "0 limited",
+                limited == 0,
+                note=(
+                    f"first month of {big.slug} ({month:,} requests): "
+                    f"{p['first_month_hours_github']:.2f} h at {GITHUB_LATENCY} s/request, "
+                    f"{p['first_month_hours_local'] * 3600:.0f} s at local latency; "
+                    f"12 months ({year:,}): {p['year_hours_github']:.1f} h"
+                ),
+            )
+        )
+
+
+def project_hours(requests: int, limit: int, latency: float) -> float:
+    """Wall time of `requests` sequential requests at `latency` s under `limit`/hour."""
+    per_window = min(limit, int(3600 / latency)) if latency > 0 else limit
+    full, rest = divmod(requests, per_window)
+    if rest == 0 and full:
+        full, rest = full - 1, per_window
+    return full + rest * latency / 3600
+
+
+def main(argv: list[str] | None = None) -> None:
+    opts = parse_args(argv)
+    overrides = {
+        "orgs": opts.orgs,
+        "repos": opts.repos,
+        "seat_holders": opts.seat_holders,
+        "cost_centers": opts.cost_centers,
+        "days": opts.days,
+    }
+    size = replace(SIZES[opts.size], **{k: v for k, v in overrides.items() if v is not None})
+    work = Path(tempfile.mkdtemp(prefix="github-billing-bench-"))
+    started = time.perf_counter()
+    log(f"size {opts.size}: {size}; work folder {work}")
+    bench = Bench(size, opts, work)
+    try:
+        bench.run()
+    finally:
+        if not opts.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+    table = render(bench.figures)
+    print(table)
+    print(f"bench: {elapsed / 60:.1f} min on {os.cpu_count()} cores")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"{stamp}-{opts.size}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "size_name": opts.size,
+                "size": asdict(size),
+                "argv": sys.argv[1:] if argv is None else argv,
+                "elapsed_seconds": elapsed,
+                "figures": [asdict(f) for f in bench.figures],
+                "measurements": bench.results,
+            },
+            indent=2,
+            default=str,
+        )
+    )
+    shutil.copyfile(out, RESULTS / "latest.json")
+    print(f"bench: wrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""The request plan: how many API requests a load of a window costs, stated as one function.
+
+`/usage` answers for one cost-center partition at a time (no cost center, or one cost center,
+active or deleted), and the premium-request / AI-credit endpoints likewise, one day per request
+(the model endpoints sum a longer period, so a day is their finest grain). A load is therefore
+
+    2 (cost centers: active, deleted) + days x partitions (usage)
+      + days x partitions (premium requests to 2026-05-31, AI credits from 2026-06-01)
+      + ceil(seats / per_page) (seat pages, at least one)
+
+and `github-billing check` adds 3 (rate_limit, cost centers, one seat). Tests hold the source to
+this number; `make bench` reports the requests a run made against it (P2).
+"""
+
+from __future__ import annotations
+
+import math
+
+from pipelines.github_billing.settings import SEATS_PER_PAGE
+
+
+def requests_per_load(
+    days: int, cost_centers: int, seats: int, per_page: int = SEATS_PER_PAGE
+) -> int:
+    """Requests of one load of `days` days for an enterprise with `cost_centers` cost centers
+    (active and deleted) and `seats` seat assignments."""
+    partitions = cost_centers + 1  # usage in no cost center is a partition of its own
+    return 2 + 2 * days * partitions + max(1, math.ceil(seats / per_page))
+
+
+CHECK_REQUESTS = 3  # rate_limit, cost centers, one seat

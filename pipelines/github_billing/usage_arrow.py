@@ -1,0 +1,138 @@
+"""The fast path of `usage_items`: /usage response bytes parsed straight into Arrow columns.
+
+pyarrow's JSON reader converts each number from its JSON text to decimal128(38, 12) exactly
+(never through float or a Python Decimal per value), and normalisation runs once per distinct
+value (a handful per response) instead of once per row. The columns, types and values equal
+`rows.usage_item_row`'s (tests/test_usage_arrow.py proves it on tricky payloads). What the reader
+cannot take exactly (a number with more than twelve decimals, a quantity sent as `true`, a body
+that is not one JSON object...) raises `NotExact`, and the caller shapes that response row by
+row with `rows.usage_item_row`.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
+
+from pipelines.github_billing.rows import normalise_key, parse_usage_date
+from pipelines.github_billing.settings import MONEY_PRECISION, MONEY_SCALE
+
+DECIMAL = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
+TEXT = pa.string()
+
+# The columns of `rows.usage_item_row`, in its order and with the types dlt gives its values.
+USAGE_ITEM_SCHEMA = pa.schema(
+    [
+        pa.field("usage_date", pa.date32(), nullable=False),  # merge keys: NOT NULL, as in dlt
+        ("date_raw", TEXT),
+        pa.field("cost_center_id", TEXT, nullable=False),
+        ("organization_name", TEXT),
+        ("repository_name", TEXT),
+        ("repository_name_raw", TEXT),
+        ("product", TEXT),
+        ("product_raw", TEXT),
+        ("sku", TEXT),
+        ("sku_raw", TEXT),
+        ("unit_type", TEXT),
+        ("unit_type_raw", TEXT),
+        ("quantity", DECIMAL),
+        ("price_per_unit", DECIMAL),
+        ("gross_amount", DECIMAL),
+        ("discount_amount", DECIMAL),
+        ("net_amount", DECIMAL),
+        ("extracted_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+_AMOUNTS = {
+    "quantity": "quantity",
+    "pricePerUnit": "price_per_unit",
+    "grossAmount": "gross_amount",
+    "discountAmount": "discount_amount",
+    "netAmount": "net_amount",
+}
+_TEXTS = ("date", "product", "sku", "unitType", "organizationName", "repositoryName")
+_ITEM = pa.struct([(name, TEXT) for name in _TEXTS] + [(name, DECIMAL) for name in _AMOUNTS])
+_PARSE = pj.ParseOptions(
+    explicit_schema=pa.schema([("usageItems", pa.list_(_ITEM))]),
+    unexpected_field_behavior="ignore",  # GitHub adds fields; the raw table keeps its columns
+)
+_ZERO = pa.scalar(0, DECIMAL)
+
+
+class NotExact(ValueError):
+    """These bodies cannot be converted exactly by the Arrow reader: shape them row by row."""
+
+
+def usage_table(
+    bodies: Sequence[bytes], cost_center_ids: Sequence[str], extracted_at: datetime
+) -> pa.Table:
+    """Many /usage responses (one per day and partition) as one table of raw rows."""
+    # Valid JSON has raw newlines only between tokens, so each body becomes one NDJSON line
+    # and one reader call parses them all.
+    text = b"\n".join(body.replace(b"\n", b" ").replace(b"\r", b" ") for body in bodies)
+    try:
+        parsed = pj.read_json(
+            io.BytesIO(text),
+            read_options=pj.ReadOptions(use_threads=False, block_size=max(1 << 20, len(text) + 1)),
+            parse_options=_PARSE,
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise NotExact(str(exc)) from None
+    if parsed.num_rows != len(bodies):
+        raise NotExact(f"{len(bodies)} bodies read as {parsed.num_rows} documents")
+    lists = parsed.column("usageItems").combine_chunks()
+    items = lists.flatten()
+    fields = {name: items.field(name) for name in _ITEM.names}
+    date_raw = fields["date"]
+    if date_raw.null_count:
+        raise NotExact("an item without a date")
+    partition = pc.take(pa.array(list(cost_center_ids), TEXT), pc.list_parent_indices(lists))
+    repository_raw = fields["repositoryName"]
+    columns: dict[str, Any] = {
+        "usage_date": _per_distinct(date_raw, parse_usage_date, pa.date32()),
+        "date_raw": date_raw,
+        "cost_center_id": partition,
+        "organization_name": pc.fill_null(fields["organizationName"], ""),
+        "repository_name": pc.fill_null(repository_raw, ""),
+        "repository_name_raw": repository_raw,
+        "product": _per_distinct(fields["product"], normalise_key, TEXT),
+        "product_raw": fields["product"],
+        "sku": _per_distinct(fields["sku"], normalise_key, TEXT),
+        "sku_raw": fields["sku"],
+        "unit_type": _per_distinct(fields["unitType"], normalise_key, TEXT),
+        "unit_type_raw": fields["unitType"],
+        **{column: pc.fill_null(fields[name], _ZERO) for name, column in _AMOUNTS.items()},
+        "extracted_at": pa.repeat(
+            pa.scalar(extracted_at, USAGE_ITEM_SCHEMA.field("extracted_at").type), len(items)
+        ),
+    }
+    try:
+        return pa.table(columns, schema=USAGE_ITEM_SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise NotExact(str(exc)) from None
+
+
+def usage_table_from_rows(rows: list[dict[str, Any]]) -> pa.Table:
+    """Rows shaped by `rows.usage_item_row` (the exact slow path) as a table of the same schema."""
+    return pa.Table.from_pylist(rows, schema=USAGE_ITEM_SCHEMA)
+
+
+def _per_distinct(column: pa.Array, convert: Callable[[Any], Any], type_: pa.DataType) -> pa.Array:
+    """Apply a Python rule once per distinct value (the same rule the row path applies)."""
+    encoded = pc.dictionary_encode(column)
+    try:
+        converted = pa.array([convert(v) for v in encoded.dictionary.to_pylist()], type_)
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise NotExact(str(exc)) from None
+    indices = encoded.indices
+    if indices.null_count:  # null raw values: the rule's answer for None (`''` for keys)
+        converted = pa.concat_arrays([converted, pa.array([convert(None)], type_)])
+        indices = pc.fill_null(indices, len(converted) - 1)
+    return pc.take(converted, indices)
