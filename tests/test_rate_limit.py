@@ -33,7 +33,10 @@ def backfill(db: Path, client: GitHubClient, days: int) -> None:
     """The last `days` days, as `github-billing run --since ... --until ...` loads them."""
     until = TODAY - timedelta(days=1)
     since = until - timedelta(days=days - 1)
-    load(db, client, DEMO_TOKEN, since=str(since), until=str(until), today=str(TODAY))
+    load(
+        db, client, DEMO_TOKEN, since=str(since), until=str(until), today=str(TODAY),
+        usage_exports=False,  # the JSON request plan; exports have their own (test_exports)
+    )
 
 
 def test_a_backfill_beyond_the_budget_waits_for_the_reset_instead_of_failing(
