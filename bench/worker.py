@@ -37,6 +37,12 @@ def peak_rss_mib() -> float:
     return int(kib) / 1024
 
 
+def _json_path(source: dict[str, Any]) -> dict[str, Any]:
+    """The benchmarks measure the JSON endpoints' load path and request plan; the per-user
+    export path (a constant number of reports per 31 days) is measured by its tests."""
+    return {"usage_exports": False, **source}
+
+
 @task
 def record(a: dict[str, Any]) -> dict[str, Any]:
     """A first run over HTTP that also records every /usage body (the P1/P4 payloads)."""
@@ -152,9 +158,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-
-def _json_path(source: dict[str, Any]) -> dict[str, Any]:
-    """The benchmarks measure the JSON endpoints' load path and request plan; the per-user
-    export path (a constant number of reports per 31 days) is measured by its tests."""
-    return {"usage_exports": False, **source}
