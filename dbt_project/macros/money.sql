@@ -24,3 +24,17 @@
 {% macro surrogate_key(columns) -%}
     md5(concat_ws('|', {% for column in columns %}coalesce(cast({{ column }} as varchar), '<null>'){% if not loop.last %}, {% endif %}{% endfor %}))
 {%- endmacro %}
+
+{#- The amount columns every billing row carries, typed as money, and dlt's load bookkeeping:
+    one list for every staging model. -#}
+{% macro amount_and_load_columns(quantity_columns=['quantity']) -%}
+        {{ money('price_per_unit') }} as price_per_unit,
+        {%- for column in quantity_columns %}
+        {{ money(column) }} as {{ column }},
+        {%- endfor %}
+        {{ money('gross_amount') }} as gross_amount,
+        {{ money('discount_amount') }} as discount_amount,
+        {{ money('net_amount') }} as net_amount,
+        {{ utc_timestamp('extracted_at') }} as extracted_at,
+        _dlt_load_id as dlt_load_id
+{%- endmacro %}

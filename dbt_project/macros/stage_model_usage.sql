@@ -13,15 +13,7 @@ renamed as (
         cost_center_name,
         coalesce(model, '') as model_name,
         {{ casing_columns() }},
-        {{ money('price_per_unit') }} as price_per_unit,
-        {{ money('gross_quantity') }} as gross_quantity,
-        {{ money('discount_quantity') }} as discount_quantity,
-        {{ money('net_quantity') }} as net_quantity,
-        {{ money('gross_amount') }} as gross_amount,
-        {{ money('discount_amount') }} as discount_amount,
-        {{ money('net_amount') }} as net_amount,
-        {{ utc_timestamp('extracted_at') }} as extracted_at,
-        _dlt_load_id as dlt_load_id
+        {{ amount_and_load_columns(['gross_quantity', 'discount_quantity', 'net_quantity']) }}
     from source
 )
 

@@ -21,21 +21,14 @@ best_source as (
 resolved as (
     select
         best_source.*,
-        coalesce(names.cost_center_id, 'unresolved:' || best_source.cost_center_name)
-            as cost_center_id,
+        {{ resolved_cost_center_id('best_source') }},
         case
             when best_source.sku = 'copilot_ai_credits' or best_source.unit_type = 'credits'
                 then 'ai_credits'
             else 'premium_requests'
         end as billing_unit
     from best_source
-    left join {{ ref('int_cost_center_names_resolved') }} as names
-        on names.cost_center_name = best_source.cost_center_name
-    qualify row_number() over (
-        partition by best_source.copilot_user_usage_id
-        order by best_source.usage_date <= names.attributes_until desc, names.cost_center_state = 'active' desc,
-        names.cost_center_id
-    ) = 1
+    {{ resolve_cost_center_join('best_source', 'copilot_user_usage_id') }}
 )
 
 select * from resolved

@@ -5,12 +5,6 @@ with usage as (
 
 select
     usage.*,
-    coalesce(names.cost_center_id, 'unresolved:' || usage.cost_center_name) as cost_center_id
+    {{ resolved_cost_center_id('usage') }}
 from usage
-left join {{ ref('int_cost_center_names_resolved') }} as names
-    on names.cost_center_name = usage.cost_center_name
-qualify row_number() over (
-    partition by usage.detailed_usage_id
-    order by usage.usage_date <= names.attributes_until desc, names.cost_center_state = 'active' desc,
-        names.cost_center_id
-) = 1
+{{ resolve_cost_center_join('usage', 'detailed_usage_id') }}

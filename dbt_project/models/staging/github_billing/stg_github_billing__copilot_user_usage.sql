@@ -13,15 +13,9 @@ renamed as (
         coalesce(cost_center_name, '') as cost_center_name,
         coalesce(model, '') as model_name,
         {{ casing_columns() }},
-        {{ money('price_per_unit') }} as price_per_unit,
-        {{ money('quantity') }} as quantity,
-        {{ money('gross_amount') }} as gross_amount,
-        {{ money('discount_amount') }} as discount_amount,
-        {{ money('net_amount') }} as net_amount,
         exceeds_quota as is_over_quota,
         {{ money('total_monthly_quota') }} as total_monthly_quota,
-        {{ utc_timestamp('extracted_at') }} as extracted_at,
-        _dlt_load_id as dlt_load_id
+        {{ amount_and_load_columns() }}
     from source
 )
 

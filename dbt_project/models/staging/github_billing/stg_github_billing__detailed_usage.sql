@@ -13,13 +13,7 @@ renamed as (
         coalesce(workflow_path, '') as workflow_path,
         coalesce(cost_center_name, '') as cost_center_name,
         {{ casing_columns() }},
-        {{ money('price_per_unit') }} as price_per_unit,
-        {{ money('quantity') }} as quantity,
-        {{ money('gross_amount') }} as gross_amount,
-        {{ money('discount_amount') }} as discount_amount,
-        {{ money('net_amount') }} as net_amount,
-        {{ utc_timestamp('extracted_at') }} as extracted_at,
-        _dlt_load_id as dlt_load_id
+        {{ amount_and_load_columns() }}
     from source
 )
 

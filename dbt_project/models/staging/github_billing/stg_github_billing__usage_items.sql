@@ -12,13 +12,7 @@ renamed as (
         coalesce(repository_name_raw, repository_name, '') as repository_name,
         repository_name_raw,
         {{ casing_columns() }},
-        {{ money('quantity') }} as quantity,
-        {{ money('price_per_unit') }} as price_per_unit,
-        {{ money('gross_amount') }} as gross_amount,
-        {{ money('discount_amount') }} as discount_amount,
-        {{ money('net_amount') }} as net_amount,
-        {{ utc_timestamp('extracted_at') }} as extracted_at,
-        _dlt_load_id as dlt_load_id
+        {{ amount_and_load_columns() }}
     from source
 )
 
