@@ -15,10 +15,10 @@ from pipelines.github_billing import GitHubClient
 from pipelines.github_billing.client import origin, trusted_origins
 from pipelines.github_billing.exports import ExportFailed, UsageExports, report_ranges
 from pipelines.runner import load
-from pipelines.simulator import Simulator, server
+from pipelines.simulator import EnterpriseSize, Simulator, server
 from pipelines.simulator import reports as sim_reports
 from pipelines.simulator.server import DEMO_TOKEN, DownloadHost, Fault
-from tests.conftest import TODAY, load_into
+from tests.conftest import TODAY, load_into, make_enterprise
 from tests.test_source import RAW, query
 
 # A window that spans the switch from premium requests to AI credits and needs several
@@ -352,3 +352,28 @@ def test_the_cli_run_summary_says_which_path_was_taken(simulator: Simulator, tmp
     assert "detailed_usage was not loaded" in done.stderr
     status = run_cli("status", "--db", str(db), env={})
     assert "detailed_usage was not loaded" in status.stdout
+
+
+def test_export_requests_do_not_grow_with_the_number_of_seat_holders(tmp_path: Path) -> None:
+    """Per-user usage costs a constant number of requests per 31 days: 10 seat holders or 120,
+    the same reports, polls and downloads."""
+    counts = []
+    for holders in (10, 120):
+        size = EnterpriseSize(orgs=2, repos=3, seat_holders=holders, cost_centers=1, days=70)
+        with Simulator(make_enterprise(size)) as sim:
+            load_exports(
+                tmp_path / f"{holders}.duckdb",
+                sim,
+                start_date=sim.enterprise.first_day.isoformat(),
+                today=TODAY.isoformat(),
+            )
+            exports = [r for r in sim.requests if "/settings/billing/reports" in r.path]
+            exports += sim.requests_to(r"/metered_exports/")
+            [(users,)] = query(
+                tmp_path / f"{holders}.duckdb",
+                f"select count(distinct username) from {RAW}.copilot_user_usage",
+            )
+            counts.append((len(exports), users))
+    (few_requests, few_users), (many_requests, many_users) = counts
+    assert many_users > 5 * few_users
+    assert few_requests == many_requests > 0

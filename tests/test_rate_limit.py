@@ -34,7 +34,12 @@ def backfill(db: Path, client: GitHubClient, days: int) -> None:
     until = TODAY - timedelta(days=1)
     since = until - timedelta(days=days - 1)
     load(
-        db, client, DEMO_TOKEN, since=str(since), until=str(until), today=str(TODAY),
+        db,
+        client,
+        DEMO_TOKEN,
+        since=str(since),
+        until=str(until),
+        today=str(TODAY),
         usage_exports=False,  # the JSON request plan; exports have their own (test_exports)
     )
 
