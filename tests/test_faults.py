@@ -103,6 +103,7 @@ def test_a_persistent_5xx_gives_up_with_a_sentence_and_keeps_earlier_data(
     db = tmp_path / "keep.duckdb"
     load_recent(db, simulator)
     before = raw_net_by_day_and_partition(db)
+    simulator.enterprise.restate(TODAY - timedelta(days=2))  # so the next run reads /usage
     simulator.inject(f.server_error(USAGE, 502, times=50))
     with pytest.raises(RunFailed) as failed:
         load_recent(db, simulator)
@@ -124,6 +125,7 @@ def test_a_malformed_item_fails_the_run_with_a_sentence_and_loads_none_of_it(
     db = tmp_path / "bad.duckdb"
     load_recent(db, simulator)
     before = raw_net_by_day_and_partition(db)
+    simulator.enterprise.restate(TODAY - timedelta(days=2))  # so the next run reads /usage
     simulator.inject(f.missing_required_field(USAGE))
     with pytest.raises(
         RunFailed, match=r"^GitHub sent an unreadable item \(missing field 'date'\)"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
-from pipelines.github_billing.plan import requests_per_load
+from pipelines.github_billing.plan import requests_per_later_run, requests_per_load
 from pipelines.simulator import Simulator
 from tests.conftest import TODAY, load_into
 
@@ -31,3 +32,25 @@ def test_the_plan_grows_with_days_partitions_and_seat_pages() -> None:
     # the README's nightly run: 8 days (7 lookback + 1), 50 cost centers, 10,000 seats
     assert requests_per_load(days=8, cost_centers=50, seats=10_000) == 2 + 816 + 100
     assert requests_per_load(days=365, cost_centers=50, seats=250, per_page=100) == 2 + 37_230 + 3
+
+
+def test_a_later_run_sends_the_new_days_the_checks_and_the_drifted_days(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "later.duckdb"
+    ent = simulator.enterprise
+    start, earlier = TODAY - timedelta(days=12), TODAY - timedelta(days=4)
+    load_into(db, simulator, start_date=str(start), today=str(earlier), lookback_days=3)
+    ent.restate(earlier - timedelta(days=2))  # GitHub revises one loaded day
+    simulator.clear_requests()
+    result = load_into(db, simulator, start_date=str(start), lookback_days=3)
+    planned = requests_per_later_run(
+        new_days=4,
+        checked_days=4,
+        drifted_days=1,
+        cost_centers=len(ent.cost_centers),
+        seats=len(ent.seats_today()),
+    )
+    assert len(simulator.requests) == result.requests_made == planned  # type: ignore[attr-defined]
+    # the README's nightly run at 50 cost centers: 1 new day, 8 checked, none drifted
+    assert requests_per_later_run(1, 7, 0, 50, 10_000) == 2 + 102 + 100 + 7

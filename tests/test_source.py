@@ -188,24 +188,44 @@ def usage_request_days(sim: Simulator) -> list[date]:
     ]
 
 
-def test_second_run_requests_only_the_lookback_window(simulator: Simulator, tmp_path: Path) -> None:
+def summary_request_days(sim: Simulator) -> list[date]:
+    return [
+        date(int(r.query["year"]), int(r.query["month"]), int(r.query["day"]))
+        for r in sim.requests_to(r"/settings/billing/usage/summary$")
+    ]
+
+
+def test_a_later_run_reads_new_days_and_re_reads_a_loaded_day_only_if_it_changed(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    """Every run looks back `lookback_days` (GitHub restates recent days), but one summary
+    request per day tells whether a loaded day moved: unchanged days are not read again."""
     db = tmp_path / "inc.duckdb"
-    start = TODAY - timedelta(days=20)
-    load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
+    start, earlier = TODAY - timedelta(days=20), TODAY - timedelta(days=5)
+    load_into(db, simulator, start_date=start.isoformat(), today=str(earlier), lookback_days=3)
     partitions = len(simulator.enterprise.partitions())
     first_days = usage_request_days(simulator)
-    assert min(first_days) == start and max(first_days) == TODAY - timedelta(days=1)
-    assert len(first_days) == 20 * partitions
-    before = raw_net_by_day_and_partition(db)
+    assert min(first_days) == start and max(first_days) == earlier - timedelta(days=1)
+    assert len(first_days) == 15 * partitions
+    assert summary_request_days(simulator) == []  # nothing loaded yet: nothing to check
 
     simulator.clear_requests()
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
-    second_days = usage_request_days(simulator)
-    last = TODAY - timedelta(days=1)
-    assert sorted(set(second_days)) == [last - timedelta(days=i) for i in (3, 2, 1, 0)]
-    assert len(second_days) == 4 * partitions
-    # nothing changed upstream, so nothing changes here: no duplicates from the re-read
-    assert raw_net_by_day_and_partition(db) == before
+    new_days = [earlier + timedelta(days=i) for i in range(5)]
+    assert sorted(set(usage_request_days(simulator))) == new_days
+    assert len(usage_request_days(simulator)) == 5 * partitions
+    newest_before = earlier - timedelta(days=1)
+    assert sorted(summary_request_days(simulator)) == [
+        newest_before - timedelta(days=i) for i in (3, 2, 1, 0)
+    ]  # one request per looked-back day, shared by usage and AI credits
+    truth = {k: v for k, v in truth_by_day_and_partition(simulator).items() if k[0] >= str(start)}
+    assert raw_net_by_day_and_partition(db) == truth
+
+    simulator.clear_requests()
+    load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
+    assert usage_request_days(simulator) == []  # nothing moved upstream: nothing re-read
+    assert len(summary_request_days(simulator)) == 4
+    assert raw_net_by_day_and_partition(db) == truth
 
 
 def test_premium_requests_are_not_re_read_once_their_period_is_settled(
@@ -221,8 +241,15 @@ def test_premium_requests_are_not_re_read_once_their_period_is_settled(
     load_into(db, simulator, start_date="2026-05-30", today="2026-06-17", lookback_days=3)
     assert simulator.requests_to(r"/premium_request/usage$") == []
     ai_days = {r.query["day"] for r in simulator.requests_to(r"/ai_credit/usage$")}
-    # AI credits keep the lookback: from 9 June (the newest loaded day) minus 3, to 16 June
-    assert ai_days == {str(d) for d in range(6, 17)}
+    # AI credits: the new days 10-16 June are read; 6-9 June (the lookback from the newest
+    # loaded day, 9 June) are checked against the summary and, unchanged, not read again
+    assert ai_days == {str(d) for d in range(10, 17)}
+    assert sorted(int(r.query["day"]) for r in simulator.requests_to(r"/usage/summary$")) == [
+        6,
+        7,
+        8,
+        9,
+    ]
 
 
 def test_a_restated_day_is_replaced_not_double_counted(
@@ -233,7 +260,14 @@ def test_a_restated_day_is_replaced_not_double_counted(
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=5)
     restated = TODAY - timedelta(days=3)
     simulator.enterprise.restate(restated)
+    simulator.clear_requests()
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=5)
+    partitions = len(simulator.enterprise.partitions())
+    # the summary showed the restated day drifted: only that day is read again, whole
+    assert usage_request_days(simulator) == [restated] * partitions
+    assert {r.query["day"] for r in simulator.requests_to(r"/ai_credit/usage$")} == {
+        str(restated.day)
+    }
     truth = {
         k: v for k, v in truth_by_day_and_partition(simulator).items() if k[0] >= start.isoformat()
     }
@@ -261,8 +295,9 @@ def test_backfill_window_loads_only_those_days_and_leaves_the_cursor(
     ]
     simulator.clear_requests()
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=2)
-    # the nightly run still resumes from the newest loaded day, not from the backfill
-    assert min(usage_request_days(simulator)) == TODAY - timedelta(days=3)
+    # the nightly run still resumes from the newest loaded day, not from the backfill: it
+    # checks the lookback window (newest loaded day minus 2) against GitHub's summary
+    assert min(summary_request_days(simulator)) == TODAY - timedelta(days=3)
     days = {r[0] for r in query(db, f"select distinct usage_date from {RAW}.usage_items")}
     assert since in days and until in days and TODAY - timedelta(days=1) in days
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -132,9 +133,10 @@ def test_the_canary_token_appears_nowhere_after_successful_and_failing_runs(
     for name, inject in FAILURES.items():
         inject(sim)
         try:
-            assert cli("run", "--db", str(db), "--no-build", "--today", TODAY.isoformat()) != 0, (
-                name
-            )
+            # a backfill of recent days, so the run reads /usage again whatever drifted
+            recent = ("--since", (TODAY - timedelta(days=3)).isoformat())
+            run = ("run", "--db", str(db), "--no-build", "--today", TODAY.isoformat(), *recent)
+            assert cli(*run) != 0, name
         finally:
             sim.faults.clear()
             sim.tokens[CANARY].revoked = False

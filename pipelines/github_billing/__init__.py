@@ -17,6 +17,7 @@ from dlt.sources import DltResource
 
 from pipelines.github_billing import resources as r
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
+from pipelines.github_billing.drift import DailySummaries
 from pipelines.github_billing.exports import UsageExports
 from pipelines.github_billing.rows import enterprise_slug
 from pipelines.github_billing.settings import (
@@ -79,6 +80,7 @@ def github_billing(
     )
     api = client or GitHubClient(base_url, access_token, enterprise_slug(enterprise))
     directory = r.CostCenterDirectory(api)
+    summaries = DailySummaries(api)  # one summary request per re-checked day, shared
     daily_merge = {"disposition": "merge", "strategy": "delete-insert"}
 
     usage = dlt.resource(
@@ -87,7 +89,7 @@ def github_billing(
         write_disposition=daily_merge,  # type: ignore[arg-type]
         merge_key=["usage_date", "cost_center_id"],
         columns=r.USAGE_ITEM_COLUMNS,
-    )(api, directory, window, window.incremental("usage_date"))
+    )(api, directory, window, window.incremental("usage_date"), summaries)
 
     def model_resource(name: str, ai_credits: bool) -> DltResource:
         return dlt.resource(
@@ -96,7 +98,7 @@ def github_billing(
             write_disposition=daily_merge,  # type: ignore[arg-type]
             merge_key=["usage_date", "cost_center_id"],
             columns=r.MODEL_USAGE_COLUMNS,
-        )(api, directory, window, window.incremental("usage_date"), ai_credits)
+        )(api, directory, window, window.incremental("usage_date"), ai_credits, summaries)
 
     seats = dlt.resource(
         r.copilot_seats,

@@ -10,6 +10,10 @@ active or deleted), and the premium-request / AI-credit endpoints likewise, one 
 
 and `github-billing check` adds 3 (rate_limit, cost centers, one seat). Tests hold the source to
 this number; `make bench` reports the requests a run made against it (P2).
+
+A later run reads its new days the same way, and checks each loaded day of its lookback window
+with one `/usage/summary` request (every cost center at once), reading a day again, partition
+by partition, only when its totals drifted (`drift.py`).
 """
 
 from __future__ import annotations
@@ -29,3 +33,16 @@ def requests_per_load(
 
 
 CHECK_REQUESTS = 3  # rate_limit, cost centers, one seat
+
+
+def requests_per_later_run(
+    new_days: int,
+    checked_days: int,
+    drifted_days: int,
+    cost_centers: int,
+    seats: int,
+    per_page: int = SEATS_PER_PAGE,
+) -> int:
+    """Requests of a run after the first: its new days read in full, one summary request per
+    looked-back day, and the days whose summary drifted read again in full."""
+    return requests_per_load(new_days + drifted_days, cost_centers, seats, per_page) + checked_days

@@ -4,13 +4,14 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import dlt
 import pyarrow as pa
 from dlt.common.schema.typing import TTableSchemaColumns
 
-from pipelines.github_billing import rows, usage_arrow
+from pipelines.github_billing import drift, rows, usage_arrow
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
 from pipelines.github_billing.exports import (
     ExportFailed,
@@ -205,20 +206,41 @@ def _cursor_start(cursor: dlt.sources.incremental[date], window: LoadWindow) -> 
 USAGE_BATCH_BYTES = 8 << 20
 
 
+def _newest_loaded(usage_date: dlt.sources.incremental[date], window: LoadWindow) -> date | None:
+    """The newest day a regular run loaded (None on a first run or a backfill, which read
+    every day they cover)."""
+    if window.since or window.until:
+        return None
+    state = usage_date.get_state()  # unlagged; a first run's holds the initial value
+    newest = _as_day(state.get("last_value"))
+    return None if newest == _as_day(state.get("initial_value")) else newest
+
+
+def _keep_totals_from(window: LoadWindow) -> date:
+    """The oldest day a later run may check for drift (with room for a missed night or two)."""
+    return window.last_day - timedelta(days=2 * window.lookback_days + 7)
+
+
 def usage_items(
     client: GitHubClient,
     directory: CostCenterDirectory,
     window: LoadWindow,
     usage_date: dlt.sources.incremental[date],
+    summaries: drift.DailySummaries,
 ) -> Iterator[pa.Table]:
     """Daily usage from `/settings/billing/usage`, one request per day and partition.
 
     `/usage` returns only usage in no cost center unless `cost_center_id` is given, so a
     complete day is the default partition plus one per cost center, active or deleted.
-    Responses are parsed into Arrow tables in batches (`usage_arrow`), not into dicts.
+    Days already loaded are read again only when GitHub's summary says they changed
+    (`drift`). Responses are parsed into Arrow tables in batches (`usage_arrow`).
     """
+    loaded = drift.LoadedTotals(dlt.current.resource_state())
     batch = _UsageBatch(client, _now())
-    for day in rows.day_range(_cursor_start(usage_date, window), window.last_day):
+    candidates = rows.day_range(_cursor_start(usage_date, window), window.last_day)
+    newest = _newest_loaded(usage_date, window)
+    for day in drift.days_to_read(candidates, newest, loaded, summaries):
+        batch.day_net[day] = Decimal(0)
         for cc_id, _name in directory.partitions():
             params: dict[str, Any] = {"year": day.year, "month": day.month, "day": day.day}
             if cc_id != NO_COST_CENTER:
@@ -227,6 +249,7 @@ def usage_items(
             if batch.size >= USAGE_BATCH_BYTES:
                 yield from batch.flush()
     yield from batch.flush()
+    loaded.record(batch.day_net, keep_from=_keep_totals_from(window))
 
 
 @dataclass
@@ -237,6 +260,8 @@ class _UsageBatch:
     extracted_at: datetime
     bodies: list[tuple[bytes, str, date]] = field(default_factory=list)
     size: int = 0
+    # net dollars per day read so far, for the drift check of later runs
+    day_net: dict[date, Decimal] = field(default_factory=dict)
 
     def add(self, body: bytes, cost_center_id: str, day: date) -> None:
         self.bodies.append((body, cost_center_id, day))
@@ -257,10 +282,18 @@ class _UsageBatch:
             for body, cc_id, day in bodies:
                 shaped = self._shaped_rows(body, cc_id, day)
                 if shaped:
-                    yield usage_arrow.usage_table_from_rows(shaped)
+                    yield self._counted(usage_arrow.usage_table_from_rows(shaped))
             return
         if table.num_rows:
-            yield table
+            yield self._counted(table)
+
+    def _counted(self, table: pa.Table) -> pa.Table:
+        by_day = table.group_by("usage_date").aggregate([("net_amount", "sum")])
+        for day, net in zip(
+            by_day["usage_date"].to_pylist(), by_day["net_amount_sum"].to_pylist(), strict=True
+        ):
+            self.day_net[day] = self.day_net.get(day, Decimal(0)) + net
+        return table
 
     def _shaped_rows(self, body: bytes, cc_id: str, day: date) -> list[dict[str, Any]]:
         path = self.client.path(USAGE_PATH)
@@ -280,20 +313,26 @@ def model_usage(
     window: LoadWindow,
     usage_date: dlt.sources.incremental[date],
     ai_credits: bool,
+    summaries: drift.DailySummaries,
 ) -> Iterator[list[dict[str, Any]]]:
     """Copilot usage by model per day and partition: premium requests until 2026-05-31,
     AI credits from 2026-06-01. Days outside the unit's period are not requested."""
     path = client.path(AI_CREDIT_PATH if ai_credits else PREMIUM_REQUEST_PATH)
     extracted_at = _now()
     first = _cursor_start(usage_date, window)
-    state = usage_date.get_state()  # unlagged; a first run's holds the initial value
-    newest = _as_day(state.get("last_value"))
-    loaded = newest is not None and newest != _as_day(state.get("initial_value"))
-    if not ai_credits and not (window.since or window.until) and loaded and newest is not None:
+    newest = _newest_loaded(usage_date, window)
+    if not ai_credits and newest is not None:
         first = max(first, window.settled_after(newest))
-    for day in rows.day_range(first, window.last_day):
-        if (day >= AI_CREDITS_START) != ai_credits:
-            continue
+    loaded = drift.LoadedTotals(dlt.current.resource_state())
+    day_net: dict[date, Decimal] = {}
+    candidates = (
+        day
+        for day in rows.day_range(first, window.last_day)
+        if (day >= AI_CREDITS_START) == ai_credits
+    )
+    skus = frozenset({"copilot_ai_credits" if ai_credits else "copilot_premium_request"})
+    for day in drift.days_to_read(candidates, newest, loaded, summaries, skus):
+        day_net[day] = Decimal(0)
         for cc_id, name in directory.partitions():
             params = {"year": day.year, "month": day.month, "day": day.day, "cost_center_id": cc_id}
             payload = client.get_json(path, params=params)
@@ -306,8 +345,10 @@ def model_usage(
                 path,
                 day,
             )
+            day_net[day] += sum((row["net_amount"] for row in batch), Decimal(0))
             if batch:
                 yield batch
+    loaded.record(day_net, keep_from=_keep_totals_from(window))
 
 
 def copilot_seats(
