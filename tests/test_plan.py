@@ -52,5 +52,6 @@ def test_a_later_run_sends_the_new_days_the_checks_and_the_drifted_days(
         seats=len(ent.seats_today()),
     )
     assert len(simulator.requests) == result.requests_made == planned  # type: ignore[attr-defined]
-    # the README's nightly run at 50 cost centers: 1 new day, 8 checked, none drifted
-    assert requests_per_later_run(1, 7, 0, 50, 10_000) == 2 + 102 + 100 + 7
+    # the README's nightly run at 50 cost centers: 1 new day, the newest loaded day and the 7
+    # before it checked, none drifted (plus the 3 requests of `check`: 215)
+    assert requests_per_later_run(1, 8, 0, 50, 10_000) == 2 + 102 + 100 + 8
