@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
-from pipelines.github_billing.rows import as_decimal, normalise_key
+from pipelines.github_billing.rows import as_decimal, day_query, normalise_key
 from pipelines.github_billing.settings import SUMMARY_PATH
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class DailySummaries:
         if not self.available:
             return None
         if day not in self._net:
-            params = {"year": day.year, "month": day.month, "day": day.day}
+            params = day_query(day)
             self.requests += 1
             try:
                 payload = self.client.get_json(self.client.path(SUMMARY_PATH), params=params)

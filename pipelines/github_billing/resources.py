@@ -242,9 +242,9 @@ def usage_items(
     for day in drift.days_to_read(candidates, newest, loaded, summaries):
         batch.day_net[day] = Decimal(0)
         for cc_id, _name in directory.partitions():
-            params: dict[str, Any] = {"year": day.year, "month": day.month, "day": day.day}
-            if cc_id != NO_COST_CENTER:
-                params["cost_center_id"] = cc_id
+            # no cost_center_id is GitHub's way of asking for usage in no cost center
+            filters = {} if cc_id == NO_COST_CENTER else {"cost_center_id": cc_id}
+            params = rows.day_query(day, **filters)
             batch.add(client.get_bytes(client.path(USAGE_PATH), params=params), cc_id, day)
             if batch.size >= USAGE_BATCH_BYTES:
                 yield from batch.flush()
@@ -334,7 +334,7 @@ def model_usage(
     for day in drift.days_to_read(candidates, newest, loaded, summaries, skus):
         day_net[day] = Decimal(0)
         for cc_id, name in directory.partitions():
-            params = {"year": day.year, "month": day.month, "day": day.day, "cost_center_id": cc_id}
+            params = rows.day_query(day, cost_center_id=cc_id)
             payload = client.get_json(path, params=params)
             batch = _shaped(
                 lambda item, cc=cc_id, n=name, d=day: rows.model_usage_row(
@@ -474,7 +474,7 @@ def _user_usage_fallback(
         report_type = "ai_credit_api" if credits else "premium_request_api"
         batch = []
         for login in logins:
-            params = {"year": day.year, "month": day.month, "day": day.day, "user": login}
+            params = rows.day_query(day, user=login)
             payload = client.get_json(path, params=params)
             batch += _shaped(
                 lambda item, u=login, d=day, t=report_type: rows.user_usage_api_row(

@@ -78,6 +78,12 @@ def enterprise_slug(value: str) -> str:
     return text.strip("/")
 
 
+def day_query(day: date, **filters: str) -> dict[str, Any]:
+    """The query of GitHub's billing reports for one day (`year`, `month`, `day`), with any
+    filters (`cost_center_id`, `user`)."""
+    return {"year": day.year, "month": day.month, "day": day.day, **filters}
+
+
 def day_range(start: date, end: date) -> Iterator[date]:
     """Every day from start to end, both included."""
     day = start
