@@ -79,6 +79,7 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
                 # dlt bookkeeping (load ids differ between any two runs) and read times
                 if not name.startswith("_dlt")
                 and not name.endswith("dlt_load_id")
+                and name != "built_through_load_id"
                 and name != "extracted_at"
             ]
             cols = ", ".join(f'"{c}"' for c in columns)

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='seat_days',
+        on_schema_change='fail',
+    )
+}}
+{%- set rebuild_from = seat_days_rebuild_from() %}
 -- Copilot licence dollars billed in /usage (one line per day, organization, cost center and
 -- licence SKU) allocated to the seat-days behind them, so the allocated total always equals
 -- the bill:
@@ -10,8 +18,10 @@
 --    attribution GitHub made differently) becomes one '(unassigned)' row: no dollar is lost.
 -- Seat-days with no billed line yet (today, or days GitHub has not billed) carry 0 billed
 -- dollars and a list-price estimate, never added to the bill.
+-- Incremental by day like the rest of the seat-day chain (macros/seat_days_incremental.sql).
 with seat_days as (
-    select * from {{ ref('int_copilot_seat_days_attributed') }}
+    select * exclude (built_through_load_id) from {{ ref('int_copilot_seat_days_attributed') }}
+    where usage_date >= {{ rebuild_from }}
 ),
 
 plan_skus as (
@@ -30,7 +40,7 @@ licence_lines as (
         sum(discount_amount) as discount_amount,
         sum(net_amount) as net_amount
     from {{ ref('stg_github_billing__usage_items') }}
-    where product = 'copilot' and unit_type = 'usermonths'
+    where product = 'copilot' and unit_type = 'usermonths' and usage_date >= {{ rebuild_from }}
     group by usage_date, lower(organization_name), cost_center_id, sku
 ),
 
@@ -170,10 +180,12 @@ unassigned_rows as (
 
 select
     *,
-    discount_amount + net_amount as gross_amount
+    discount_amount + net_amount as gross_amount,
+    {{ seat_days_load_watermark() }} as built_through_load_id
 from seat_rows
 union all by name
 select
     *,
-    discount_amount + net_amount as gross_amount
+    discount_amount + net_amount as gross_amount,
+    {{ seat_days_load_watermark() }} as built_through_load_id
 from unassigned_rows

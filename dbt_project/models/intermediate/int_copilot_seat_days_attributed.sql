@@ -1,8 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='seat_days',
+        on_schema_change='fail',
+    )
+}}
+{%- set rebuild_from = seat_days_rebuild_from() %}
 -- The cost center that pays for a seat-day, by GitHub's rule for licence products (D-cc): a
 -- cost center holding the user directly wins, then one holding the enterprise team that
 -- granted the seat, then one holding the granting organization; otherwise no cost center.
+-- Incremental by day like the rest of the seat-day chain (macros/seat_days_incremental.sql).
 with seat_days as (
-    select * from {{ ref('int_copilot_seat_days_expanded') }}
+    select * exclude (built_through_load_id) from {{ ref('int_copilot_seat_days_expanded') }}
+    where usage_date >= {{ rebuild_from }}
 ),
 
 memberships as (
@@ -40,5 +50,6 @@ select
         when team_cost_center_id is not null then 'enterprise_team'
         when organization_cost_center_id is not null then 'organization'
         else 'none'
-    end as attribution_rule
+    end as attribution_rule,
+    {{ seat_days_load_watermark() }} as built_through_load_id
 from attributed

@@ -1,8 +1,17 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='seat_days',
+        on_schema_change='fail',
+    )
+}}
+{%- set rebuild_from = seat_days_rebuild_from(by_cost_center=false) %}
 -- Seat snapshots expanded to one row per seat (holder x granting org or team) and day: from
 -- the grant day (or the first day of loaded usage, if later) to the last snapshot that listed
 -- the seat, stopping before a pending cancellation. Each day takes its attributes from the
 -- first snapshot on or after it, so daily snapshots give daily truth and a single snapshot
--- still describes history.
+-- still describes history. Incremental: only days on or after `seat_days_rebuild_from` are
+-- rebuilt (macros/seat_days_incremental.sql); a full refresh gives the same table.
 with snapshots as (
     select * from {{ ref('stg_github_billing__copilot_seats') }}
 ),
@@ -24,8 +33,11 @@ bounded as (
     select
         seats.seat_key,
         seats.granted_on,
-        greatest(seats.granted_on, coalesce(horizon.first_usage_date, seats.granted_on))
-            as first_day,
+        greatest(
+            seats.granted_on,
+            coalesce(horizon.first_usage_date, seats.granted_on),
+            {{ rebuild_from }}
+        ) as first_day,
         seats.last_seen_on as last_day
     from seats
     cross join horizon
@@ -77,5 +89,6 @@ flagged as (
 
 select
     *,
-    days_since_activity > {{ var('idle_days') }} as is_idle
+    days_since_activity > {{ var('idle_days') }} as is_idle,
+    {{ seat_days_load_watermark() }} as built_through_load_id
 from flagged

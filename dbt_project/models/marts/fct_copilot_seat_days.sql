@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='seat_days',
+        on_schema_change='fail',
+    )
+}}
+{%- set rebuild_from = seat_days_rebuild_from() %}
+-- Incremental by day like the rest of the seat-day chain (macros/seat_days_incremental.sql).
 select
     {{ surrogate_key(['usage_date', 'seat_key']) }} as seat_day_id,
     usage_date,
@@ -25,5 +34,7 @@ select
     gross_amount,
     discount_amount,
     net_amount,
-    list_price_estimate_amount
+    list_price_estimate_amount,
+    {{ seat_days_load_watermark() }} as built_through_load_id
 from {{ ref('int_copilot_seat_costs_allocated') }}
+where usage_date >= {{ rebuild_from }}

@@ -1,6 +1,16 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='seat_days',
+        rebuild_after='fct_copilot_seat_days',
+        on_schema_change='fail',
+    )
+}}
+{%- set rebuild_from = seat_days_rebuild_from(false, ref('fct_copilot_seat_days')) %}
 -- What each Copilot user costs per day: their allocated share of the billed licence lines
 -- beside their own premium-request / AI-credit usage (from report exports), each from its
--- own fact. '(unassigned)' holds licence dollars no seat explains.
+-- own fact. '(unassigned)' holds licence dollars no seat explains. Incremental by day after
+-- fct_copilot_seat_days (macros/seat_days_incremental.sql).
 with seats as (
     select
         usage_date,
@@ -12,6 +22,7 @@ with seats as (
         sum(net_amount) as seat_net_amount,
         sum(list_price_estimate_amount) as list_price_estimate_amount
     from {{ ref('fct_copilot_seat_days') }}
+    where usage_date >= {{ rebuild_from }}
     group by usage_date, seat_holder_login
 ),
 
@@ -23,6 +34,7 @@ usage as (
         sum(discount_amount) as usage_discount_amount,
         sum(net_amount) as usage_net_amount
     from {{ ref('fct_copilot_user_usage') }}
+    where usage_date >= {{ rebuild_from }}
     group by usage_date, seat_holder_login
 ),
 
@@ -56,5 +68,6 @@ select
     {{ money('net_amount') }} as net_amount,
     seat_net_amount,
     usage_net_amount,
-    list_price_estimate_amount
+    list_price_estimate_amount,
+    {{ seat_days_load_watermark() }} as built_through_load_id
 from joined

@@ -23,7 +23,8 @@ renamed as (
         {{ utc_timestamp('last_activity_at') }} as last_activity_at,
         last_activity_editor,
         {{ utc_timestamp('last_authenticated_at') }} as last_authenticated_at,
-        {{ utc_timestamp('extracted_at') }} as extracted_at
+        {{ utc_timestamp('extracted_at') }} as extracted_at,
+        _dlt_load_id as dlt_load_id
     from source
 )
 

@@ -19,7 +19,8 @@ renamed as (
         lower(resource_name) as resource_name,
         resource_name as resource_name_raw,
         {{ utc_timestamp('_dlt_valid_from') }} as valid_from_at,
-        {{ utc_timestamp('_dlt_valid_to') }} as valid_to_at
+        {{ utc_timestamp('_dlt_valid_to') }} as valid_to_at,
+        _dlt_load_id as dlt_load_id
     from source
 )
 

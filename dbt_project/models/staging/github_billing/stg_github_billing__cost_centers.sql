@@ -11,7 +11,8 @@ renamed as (
         coalesce(ai_credit_pool_enabled, false) as is_ai_credit_pool_enabled,
         {{ money('ai_credit_pool_target_amount') }} as ai_credit_pool_target_amount,
         {{ money('ai_credit_pool_current_amount') }} as ai_credit_pool_current_amount,
-        {{ utc_timestamp('extracted_at') }} as extracted_at
+        {{ utc_timestamp('extracted_at') }} as extracted_at,
+        _dlt_load_id as dlt_load_id
     from source
 )
 

@@ -1,0 +1,196 @@
+"""The seat-day chain (seats x days, the biggest tables) is built incrementally: a nightly build
+rebuilds only the days something it reads has changed, and the result is the same table a full
+refresh gives, whatever changed in between."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+
+from pipelines.runner import build_models, invoke_dbt
+from pipelines.simulator import Enterprise, Simulator
+from pipelines.simulator.enterprise import Grant
+from tests.conftest import load_into, query
+
+CHAIN = (
+    "intermediate.int_copilot_seat_days_expanded",
+    "intermediate.int_copilot_seat_days_attributed",
+    "intermediate.int_copilot_seat_costs_allocated",
+    "marts.fct_copilot_seat_days",
+    "marts.fct_daily_cost_by_seat_holder",
+)
+
+
+def _rows(db: Path, table: str) -> list[tuple]:
+    return query(db, f"select * exclude (built_through_load_id) from {table} order by all")
+
+
+def assert_same_as_a_full_refresh(db: Path, incremental: dict[str, list[tuple]]) -> None:
+    """Rebuild the chain from scratch and compare it with the incremental tables, row for row."""
+    build_models(db, select=["int_copilot_seat_days_expanded+"], full_refresh=True)
+    for table in CHAIN:
+        assert incremental[table] == _rows(db, table), f"{table} differs from a full refresh"
+
+
+def _next_day_with_changes(ent: Enterprise) -> Grant:
+    """A day passes and GitHub's side changes the way it does in real enterprises; returns the
+    seat that appeared late."""
+    ent.today += timedelta(days=1)
+    grants = list(ent.grants)
+    # a seat granted three weeks ago that the seats list shows only now
+    late = Grant(
+        login="late-joiner",
+        user_id=99_001,
+        organization=ent.orgs[0],
+        team=None,
+        team_type=None,
+        plan_type="business",
+        created_on=ent.today - timedelta(days=20),
+        ends_on=None,
+        pending_cancellation_date=None,
+        last_activity_on=ent.today - timedelta(days=3),
+    )
+    # a seat removed the day before yesterday
+    removed = next(i for i, g in enumerate(grants) if g.ends_on is None)
+    grants[removed] = replace(grants[removed], ends_on=ent.today - timedelta(days=2))
+    centers = list(ent.cost_centers)
+    # a user moves from one cost center to another
+    first, second = centers[0], centers[1]
+    user = next(r for r in first.resources if r[0] == "User")
+    centers[0] = replace(first, resources=tuple(r for r in first.resources if r != user))
+    centers[1] = replace(second, resources=(*second.resources, user))
+    # a cost center is deleted, as GitHub reports it some days later
+    centers[2] = replace(centers[2], deleted_on=ent.today - timedelta(days=4))
+    ent.__dict__.update(grants=[*grants, late], cost_centers=centers)
+    for cached in ("_owner", "team_members", "_day_cache"):
+        ent.__dict__.pop(cached, None)
+    return late
+
+
+def test_a_nightly_build_after_seat_and_cost_center_changes_equals_a_full_refresh(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "seat_days.duckdb"
+    ent = simulator.enterprise
+    start = ent.today - timedelta(days=30)
+    load_into(db, simulator, start_date=start.isoformat(), lookback_days=3, today=str(ent.today))
+    build_models(db)
+    [(first_build,)] = query(
+        db, "select max(built_through_load_id) from marts.fct_copilot_seat_days"
+    )
+
+    late = _next_day_with_changes(ent)
+    ent.restate(ent.today - timedelta(days=3))
+    load_into(db, simulator, start_date=start.isoformat(), lookback_days=3, today=str(ent.today))
+    build_models(db)
+
+    incremental = {table: _rows(db, table) for table in CHAIN}
+    # the changes reached the marts...
+    assert query(
+        db,
+        "select min(usage_date) from marts.fct_copilot_seat_days where seat_holder_login = ?",
+        [late.login],
+    ) == [(late.created_on,)]
+    # ...while the days before them were kept, not rebuilt
+    kept = query(
+        db,
+        "select distinct built_through_load_id from marts.fct_copilot_seat_days "
+        "where usage_date < ?",
+        [late.created_on],
+    )
+    assert kept == [(first_build,)]
+
+    assert_same_as_a_full_refresh(db, incremental)
+
+
+def test_a_backfill_of_older_days_rebuilds_the_seat_days_from_there(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    db = tmp_path / "backfill.duckdb"
+    start = simulator.enterprise.today - timedelta(days=10)
+    load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
+    build_models(db)
+    earlier = start - timedelta(days=15)
+    load_into(db, simulator, since=earlier.isoformat(), until=str(start))
+    build_models(db)
+    incremental = {table: _rows(db, table) for table in CHAIN}
+    assert query(db, "select min(usage_date) from marts.fct_copilot_seat_days") == [(earlier,)]
+
+    assert_same_as_a_full_refresh(db, incremental)
+
+
+def test_cost_centers_created_after_the_first_load_reattribute_the_whole_history(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    """The first membership versions ever loaded count as valid since ever (GitHub's API has no
+    history): when they arrive after seat-days were built, every built day is attributed anew."""
+    db = tmp_path / "first_cost_centers.duckdb"
+    ent = simulator.enterprise
+    centers = ent.cost_centers
+    ent.__dict__.update(cost_centers=[])
+    ent.__dict__.pop("_owner", None)
+    start = ent.today - timedelta(days=20)
+    load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
+    build_models(db)
+    assert query(db, "select distinct cost_center_id from marts.fct_copilot_seat_days") == [
+        ("none",)
+    ]
+
+    ent.__dict__.update(cost_centers=centers)
+    for cached in ("_owner", "_day_cache"):
+        ent.__dict__.pop(cached, None)
+    load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
+    build_models(db)
+    incremental = {table: _rows(db, table) for table in CHAIN}
+    [(attributed_from,)] = query(
+        db, "select min(usage_date) from marts.fct_copilot_seat_days where cost_center_id <> 'none'"
+    )
+    assert attributed_from == start
+
+    assert_same_as_a_full_refresh(db, incremental)
+
+
+def test_a_cost_center_found_deleted_late_stops_attributing_after_its_last_usage(
+    simulator: Simulator, tmp_path: Path
+) -> None:
+    """GitHub does not date deletions: a deleted cost center attributes nothing after its last
+    day of usage, even when the pipeline learns of it long after, outside the lookback."""
+    db = tmp_path / "deleted_late.duckdb"
+    start = simulator.enterprise.today - timedelta(days=20)
+    load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
+    build_models(db)
+    [(center, last_usage)] = query(
+        db,
+        "select cost_center_id, min(usage_date) + 5 from marts.fct_copilot_seat_days "
+        "where cost_center_id <> 'none' and cost_source = 'billed' "
+        "group by 1 order by count(*) desc limit 1",
+    )
+    con = duckdb.connect(str(db))
+    # as the load that finds it deleted would write it
+    con.execute(
+        "update github_billing_raw.cost_centers set state = 'deleted', _dlt_load_id = ? "
+        "where id = ?",
+        [f"{time.time():.6f}", center],
+    )
+    # every partition table counts for the last day (premium requests ended before this window)
+    for table in ("usage_items", "ai_credit_usage"):
+        con.execute(
+            f"delete from github_billing_raw.{table} where cost_center_id = ? and usage_date > ?",
+            [center, last_usage],
+        )
+    con.close()
+    # fct_usage_costs rebuilds days by load id, and an edit of the raw table has none
+    invoke_dbt(db, "run", "--select", "fct_usage_costs", "--full-refresh")
+    build_models(db)
+    assert query(
+        db,
+        "select count(*) from marts.fct_copilot_seat_days "
+        "where cost_center_id = ? and usage_date > ?",
+        [center, last_usage],
+    ) == [(0,)]
+    incremental = {table: _rows(db, table) for table in CHAIN}
+    assert_same_as_a_full_refresh(db, incremental)
