@@ -97,11 +97,11 @@ class GitHubClient:
     It paces itself on GitHub's primary rate limit: once `x-ratelimit-remaining` falls to
     `low_water`, the next request waits for `x-ratelimit-reset` instead of running into 403s.
 
-    It is safe to share between threads (`resources.fetch_in_order` sends /usage requests from
-    a small pool): every request reserves its place in the budget under one lock before it is
-    sent, so at most `max_in_flight` requests are out at once, and never more than the last
-    known `x-ratelimit-remaining` minus `low_water`. Each thread has its own requests Session
-    (a Session is not guaranteed thread-safe); they share one connection pool.
+    It is safe to share between threads (`resources.fetch_in_order` sends the day x partition
+    requests from a small pool): every request reserves its place in the budget under one lock
+    before it is sent, so at most `max_in_flight` requests are out at once, and never more than
+    the last known `x-ratelimit-remaining` minus `low_water`. Each thread has its own requests
+    Session (a Session is not guaranteed thread-safe); they share one connection pool.
     """
 
     def __init__(
