@@ -6,6 +6,7 @@ do not). Prints a table and writes JSON to bench/results/.
     python -m bench --quick            # ~1 minute
     python -m bench --size issue       # the issue's example enterprise (much longer)
     python -m bench --repos 3000 --days 200 --only P1,P4
+    python -m bench --only P6          # parallel requests alone (< 1 minute; no history)
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from pipelines.simulator.server import DEMO_TOKEN, RateLimit
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 TODAY = date(2026, 11, 25)
-FIGURES = ("P1", "P2", "P3", "P4", "P5")
+FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6")
 
 SIZES = {
     # ~1 minute: every figure, small numbers
@@ -50,6 +51,13 @@ P5_SIZE = EnterpriseSize(orgs=3, repos=10, seat_holders=50, cost_centers=8, days
 CLOCK_FACTOR = 240.0
 GITHUB_LATENCY = 0.5  # seconds per request assumed for projections (GitHub is not localhost)
 GITHUB_LIMIT = 5000  # requests per hour of a classic PAT
+# P6: the same load at max_parallel_requests 1 (the default, the baseline), 2 and 4, against a
+# simulator that adds P6_LATENCY seconds to every answer: GitHub is ~0.3-0.5 s away, localhost
+# ~1 ms, and parallel requests only pay off where there is latency to overlap. 30 ms keeps the
+# figure under a minute; the ratio is what carries over to GitHub's latency.
+P6_SIZE = EnterpriseSize(orgs=3, repos=20, seat_holders=50, cost_centers=8, days=40)
+P6_LATENCY = 0.03
+P6_PARALLEL = (2, 4)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -100,6 +108,15 @@ class Bench:
         return {"today": TODAY.isoformat(), "lookback_days": 0, **kw}
 
     def run(self) -> None:
+        if self.only & {"P1", "P2", "P3", "P4"}:
+            self.history_figures()
+        if "P5" in self.only:
+            self.p5()
+        if "P6" in self.only:
+            self.p6()
+
+    def history_figures(self) -> None:
+        """P1-P4 share one recorded history of the size's enterprise."""
         ent = self.enterprise
         # no rate limit here (P5 has its own): the client would rightly wait an hour for it
         with Simulator(ent, rate_limit=RateLimit(limit=10**9)) as sim:
@@ -120,8 +137,6 @@ class Bench:
                 self.p1_p4()
             if "P3" in self.only:
                 self.p3(sim, base)
-        if "P5" in self.only:
-            self.p5()
 
     # -- P1 / P4: payloads to raw tables ---------------------------------------------------------
     def best_of(self, task: str, args: dict[str, Any], repeat: int) -> dict[str, Any]:
@@ -359,6 +374,63 @@ class Bench:
                 ),
             )
         )
+
+    # -- P6: parallel requests against GitHub-like latency ----------------------------------
+    def p6(self) -> None:
+        days = P6_SIZE.days if self.opts.size != "quick" else 15
+        ent = Enterprise(slug="parallel-corp", seed=6, size=P6_SIZE, today=TODAY)
+        log(f"P6: a {days}-day load at {P6_LATENCY * 1000:.0f} ms per answer, 1 / 2 / 4 at once")
+        runs = {n: self.p6_run(ent, days, n) for n in (1, *P6_PARALLEL)}
+        self.results["p6"] = {"latency": P6_LATENCY, "days": days, "runs": runs}
+        serial = runs[1]
+        for n in P6_PARALLEL:
+            run = runs[n]
+            ratio = run["load_seconds"] / serial["load_seconds"]
+            self.figures.append(
+                Figure(
+                    f"P6 parallel wall time ({n})",
+                    f"{run['load_seconds']:.1f} s at {n} in flight (most seen: "
+                    f"{run['max_in_flight']}), {run['requests']:,} requests, "
+                    f"{run['limited']} limited",
+                    f"{serial['load_seconds']:.1f} s at 1 (the default)",
+                    ratio,
+                    "<= 0.5" if n >= 4 else "< 1",
+                    (ratio <= 0.5 if n >= 4 else ratio < 1)
+                    and run["requests"] == serial["requests"]
+                    and run["max_in_flight"] <= n,
+                    note=(
+                        f"{days} days x {len(ent.cost_centers) + 1} partitions, "
+                        f"{P6_LATENCY * 1000:.0f} ms added per answer"
+                    )
+                    if n == P6_PARALLEL[-1]
+                    else "",
+                )
+            )
+
+    def p6_run(self, ent: Enterprise, days: int, parallel: int) -> dict[str, Any]:
+        with Simulator(ent, rate_limit=RateLimit(limit=10**9), latency=P6_LATENCY) as sim:
+            result = run_child(
+                "run",
+                {
+                    "base_url": sim.base_url,
+                    "token": DEMO_TOKEN,
+                    "enterprise": ent.slug,
+                    "db": str(self.work / f"parallel-{parallel}.duckdb"),
+                    "source": {
+                        "today": TODAY.isoformat(),
+                        "since": (ent.last_day - timedelta(days=days - 1)).isoformat(),
+                        "until": ent.last_day.isoformat(),
+                        "max_parallel_requests": parallel,
+                    },
+                },
+            )
+            result["max_in_flight"] = sim.max_in_flight
+            result["limited"] = sum(1 for r in sim.requests if r.status in (403, 429))
+        log(
+            f"P6 at {parallel}: load {result['load_seconds']:.1f} s, {result['requests']} "
+            f"requests, at most {result['max_in_flight']} in flight"
+        )
+        return result
 
 
 def project_hours(requests: int, limit: int, latency: float) -> float:

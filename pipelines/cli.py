@@ -72,6 +72,7 @@ def _config() -> dict[str, Any]:
     import dlt
 
     from pipelines.config_check import unknown_key_problems
+    from pipelines.github_billing.rows import parallel_requests
 
     problems = unknown_key_problems(Path(os.environ.get("DLT_PROJECT_DIR", ".")))
     if problems:
@@ -90,6 +91,12 @@ def _config() -> dict[str, Any]:
         raise UsageError(
             f"lookback_days must be a whole number of days such as 7, not '{lookback}'."
         )
+    parallel = get("max_parallel_requests")
+    if parallel is not None:
+        try:
+            parallel = parallel_requests(parallel)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     start = get("start_date")
     if start is not None:
         text = str(start)[:10] if isinstance(start, date) else str(start)
@@ -100,6 +107,7 @@ def _config() -> dict[str, Any]:
         "base_url": get("base_url") or "https://api.github.com",
         "start_date": start,
         "lookback_days": lookback,
+        "max_parallel_requests": parallel,
     }
 
 
@@ -222,6 +230,8 @@ def _checked_load(
         source_args["start_date"] = cfg["start_date"].isoformat()
     if cfg.get("lookback_days") is not None:
         source_args["lookback_days"] = int(cfg["lookback_days"])
+    if cfg.get("max_parallel_requests") is not None:
+        source_args["max_parallel_requests"] = cfg["max_parallel_requests"]
     try:
         result = runner.load(db_path, client, cfg["access_token"], **source_args)
         record.rows_per_table = result.rows_loaded

@@ -131,6 +131,21 @@ def test_the_oldest_day_of_the_window_is_accepted(
             "lookback_days must be a whole number of days such as 7, not 'a week'.",
         ),
         (
+            {"SOURCES__GITHUB_BILLING__MAX_PARALLEL_REQUESTS": "0"},
+            "max_parallel_requests must be a whole number from 1 to 4 (1 sends one request at a "
+            "time, as GitHub advises), not '0'.",
+        ),
+        (
+            {"SOURCES__GITHUB_BILLING__MAX_PARALLEL_REQUESTS": "16"},
+            "max_parallel_requests must be a whole number from 1 to 4 (1 sends one request at a "
+            "time, as GitHub advises), not '16'.",
+        ),
+        (
+            {"SOURCES__GITHUB_BILLING__MAX_PARALLEL_REQUESTS": "two"},
+            "max_parallel_requests must be a whole number from 1 to 4 (1 sends one request at a "
+            "time, as GitHub advises), not 'two'.",
+        ),
+        (
             {"SOURCES__GITHUB_BILLING__START_DATE": "01/10/2026"},
             "start_date must be a date like 2026-01-31, not '01/10/2026'.",
         ),
@@ -145,6 +160,9 @@ def test_the_oldest_day_of_the_window_is_accepted(
         "no-scheme",
         "typo-env-var",
         "lookback-not-a-number",
+        "parallel-zero",
+        "parallel-too-many",
+        "parallel-not-a-number",
         "start-date-not-a-date",
     ],
 )

@@ -5,16 +5,25 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from pipelines.github_billing.plan import requests_per_later_run, requests_per_load
 from pipelines.simulator import Simulator
 from tests.conftest import TODAY, load_into
 
 
-def test_a_load_sends_exactly_the_planned_requests(simulator: Simulator, tmp_path: Path) -> None:
+@pytest.mark.parametrize("parallel", [1, 4], ids=["serial", "parallel"])
+def test_a_load_sends_exactly_the_planned_requests(
+    simulator: Simulator, tmp_path: Path, parallel: int
+) -> None:
     # three days on each side of the switch from premium requests to AI credits
     since, until = TODAY.replace(month=5, day=29), TODAY.replace(month=6, day=3)
     result = load_into(
-        tmp_path / "plan.duckdb", simulator, since=since.isoformat(), until=until.isoformat()
+        tmp_path / "plan.duckdb",
+        simulator,
+        since=since.isoformat(),
+        until=until.isoformat(),
+        max_parallel_requests=parallel,
     )
     ent = simulator.enterprise
     planned = requests_per_load(
@@ -34,8 +43,9 @@ def test_the_plan_grows_with_days_partitions_and_seat_pages() -> None:
     assert requests_per_load(days=365, cost_centers=50, seats=250, per_page=100) == 2 + 37_230 + 3
 
 
+@pytest.mark.parametrize("parallel", [1, 4], ids=["serial", "parallel"])
 def test_a_later_run_sends_the_new_days_the_checks_and_the_drifted_days(
-    simulator: Simulator, tmp_path: Path
+    simulator: Simulator, tmp_path: Path, parallel: int
 ) -> None:
     db = tmp_path / "later.duckdb"
     ent = simulator.enterprise
@@ -43,7 +53,9 @@ def test_a_later_run_sends_the_new_days_the_checks_and_the_drifted_days(
     load_into(db, simulator, start_date=str(start), today=str(earlier), lookback_days=3)
     ent.restate(earlier - timedelta(days=2))  # GitHub revises one loaded day
     simulator.clear_requests()
-    result = load_into(db, simulator, start_date=str(start), lookback_days=3)
+    result = load_into(
+        db, simulator, start_date=str(start), lookback_days=3, max_parallel_requests=parallel
+    )
     planned = requests_per_later_run(
         new_days=4,
         checked_days=4,

@@ -29,7 +29,7 @@ class FakeClock:
         self.now += seconds
 
 
-def backfill(db: Path, client: GitHubClient, days: int) -> None:
+def backfill(db: Path, client: GitHubClient, days: int, **source_args: object) -> None:
     """The last `days` days, as `github-billing run --since ... --until ...` loads them."""
     until = TODAY - timedelta(days=1)
     since = until - timedelta(days=days - 1)
@@ -41,6 +41,7 @@ def backfill(db: Path, client: GitHubClient, days: int) -> None:
         until=str(until),
         today=str(TODAY),
         usage_exports=False,  # the JSON request plan; exports have their own (test_exports)
+        **source_args,
     )
 
 

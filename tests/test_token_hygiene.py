@@ -84,6 +84,8 @@ def loud_env(sim: Simulator, tmp_path: Path) -> dict[str, str]:
         sim,
         token=CANARY,
         SOURCES__GITHUB_BILLING__START_DATE=(TODAY.replace(day=1)).isoformat(),
+        # parallel requests: worker threads' errors and logs must not carry the token either
+        SOURCES__GITHUB_BILLING__MAX_PARALLEL_REQUESTS="3",
         RUNTIME__LOG_LEVEL="DEBUG",
         GITHUB_BILLING_PROGRESS="1",
         DBT_TARGET_PATH=str(tmp_path / "dbt_target"),

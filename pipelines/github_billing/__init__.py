@@ -19,10 +19,11 @@ from pipelines.github_billing import resources as r
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
 from pipelines.github_billing.drift import DailySummaries
 from pipelines.github_billing.exports import UsageExports
-from pipelines.github_billing.rows import enterprise_slug
+from pipelines.github_billing.rows import enterprise_slug, parallel_requests
 from pipelines.github_billing.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_LOOKBACK_DAYS,
+    DEFAULT_MAX_PARALLEL_REQUESTS,
     SEATS_PER_PAGE,
 )
 
@@ -53,6 +54,7 @@ def github_billing(
     today: str | None = None,
     seats_per_page: int = SEATS_PER_PAGE,
     usage_exports: bool = True,
+    max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS,
     client: GitHubClient | None = None,
 ) -> Sequence[DltResource]:
     """GitHub billing for one enterprise.
@@ -68,6 +70,8 @@ def github_billing(
         seats_per_page: page size of the seats list (GitHub's maximum, 100, by default).
         usage_exports: also load per-user Copilot usage and per-workflow usage through GitHub's
             usage-report export API (one report at a time, at most 31 days each).
+        max_parallel_requests: day and cost-center requests (usage, premium requests, AI
+            credits) out at once, 1 to 4; 1 (the default) sends them one at a time.
         client: an already-built client (the CLI shares one between check and run).
     """
     today_date = _as_date(today) or datetime.now(UTC).date()
@@ -78,7 +82,9 @@ def github_billing(
         since=_as_date(since),
         until=_as_date(until),
     )
+    parallel = parallel_requests(max_parallel_requests)
     api = client or GitHubClient(base_url, access_token, enterprise_slug(enterprise))
+    api.max_in_flight = parallel  # the client holds every thread of the run to it
     directory = r.CostCenterDirectory(api)
     summaries = DailySummaries(api)  # one summary request per re-checked day, shared
     daily_merge = {"disposition": "merge", "strategy": "delete-insert"}
@@ -89,7 +95,7 @@ def github_billing(
         write_disposition=daily_merge,  # type: ignore[arg-type]
         merge_key=["usage_date", "cost_center_id"],
         columns=r.USAGE_ITEM_COLUMNS,
-    )(api, directory, window, window.incremental("usage_date"), summaries)
+    )(api, directory, window, window.incremental("usage_date"), summaries, parallel)
 
     def model_resource(name: str, ai_credits: bool) -> DltResource:
         return dlt.resource(
@@ -98,7 +104,15 @@ def github_billing(
             write_disposition=daily_merge,  # type: ignore[arg-type]
             merge_key=["usage_date", "cost_center_id"],
             columns=r.MODEL_USAGE_COLUMNS,
-        )(api, directory, window, window.incremental("usage_date"), ai_credits, summaries)
+        )(
+            api,
+            directory,
+            window,
+            window.incremental("usage_date"),
+            ai_credits,
+            summaries,
+            parallel,
+        )
 
     seats = dlt.resource(
         r.copilot_seats,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,7 +18,8 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
-from dlt.common.configuration import configspec
+from dlt.common.configuration import configspec, resolve_configuration
+from dlt.common.configuration.specs import RuntimeConfiguration
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator, SinglePagePaginator
@@ -26,6 +28,7 @@ from pipelines.github_billing.retry import GitHubRetryingSession
 from pipelines.github_billing.settings import (
     ACCEPT,
     API_VERSION,
+    DEFAULT_MAX_PARALLEL_REQUESTS,
     RATE_LIMIT_LOW_WATER,
     USER_AGENT,
 )
@@ -93,6 +96,12 @@ class GitHubClient:
 
     It paces itself on GitHub's primary rate limit: once `x-ratelimit-remaining` falls to
     `low_water`, the next request waits for `x-ratelimit-reset` instead of running into 403s.
+
+    It is safe to share between threads (`resources.fetch_in_order` sends the day x partition
+    requests from a small pool): every request reserves its place in the budget under one lock
+    before it is sent, so at most `max_in_flight` requests are out at once, and never more than
+    the last known `x-ratelimit-remaining` minus `low_water`. Each thread has its own requests
+    Session (a Session is not guaranteed thread-safe); they share one connection pool.
     """
 
     def __init__(
@@ -102,11 +111,13 @@ class GitHubClient:
         enterprise: str,
         clock: Clock | None = None,
         low_water: int = RATE_LIMIT_LOW_WATER,
+        max_in_flight: int = DEFAULT_MAX_PARALLEL_REQUESTS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.enterprise = enterprise
         self.clock: Clock = clock or SystemClock()
         self.low_water = low_water
+        self.max_in_flight = max_in_flight
         self.paced_seconds = 0.0  # time spent waiting for rate-limit resets
         self.requests_made = 0
         self.rate_limit_remaining: int | None = None
@@ -117,28 +128,56 @@ class GitHubClient:
         self.notes: list[str] = []
         self.warnings: list[str] = []
         self.trusted_origins = trusted_origins(self.base_url)
-        anonymous = GitHubRetryingSession()
-        anonymous.configure()
-        # Download URLs on any other host (signed storage URLs) never see the token.
-        self._anonymous = RESTClient(
-            base_url=self.base_url,
-            headers={"User-Agent": USER_AGENT},
-            paginator=SinglePagePaginator(),
-            session=anonymous.session,
-        )
-        retrying = GitHubRetryingSession()
-        retrying.configure()  # timeouts, attempts and backoff from dlt's [runtime] config
-        self._rest = RESTClient(
-            base_url=self.base_url,
-            headers={
-                "Accept": ACCEPT,
-                "X-GitHub-Api-Version": API_VERSION,
-                "User-Agent": USER_AGENT,
-            },
-            auth=HostBoundBearerAuth(token=access_token, trusted=self.trusted_origins),
-            paginator=SinglePagePaginator(),
-            session=retrying.session,
-        )
+        # Guards the counters, the rate-limit view and the in-flight count; waited on by
+        # threads whose request the budget cannot take yet.
+        self._budget = threading.Condition()
+        self._in_flight = 0
+        self._auth = HostBoundBearerAuth(token=access_token, trusted=self.trusted_origins)
+        # dlt's retrying clients hand each thread its own Session over one shared connection
+        # pool; their [runtime] settings (timeouts, attempts, backoff) are read here, once, in
+        # the thread that builds the client.
+        self._anonymous_sessions = GitHubRetryingSession()
+        self._anonymous_sessions.configure()
+        self._sessions = GitHubRetryingSession()
+        self._sessions.configure()
+        self._rest_config = resolve_configuration(RuntimeConfiguration())
+        self._local = threading.local()
+
+    @property
+    def _rest(self) -> RESTClient:
+        """This thread's RESTClient for the API host (with the token)."""
+        return self._thread_clients()[0]
+
+    @property
+    def _anonymous(self) -> RESTClient:
+        """This thread's RESTClient for other hosts: download URLs on any other host (signed
+        storage URLs) never see the token."""
+        return self._thread_clients()[1]
+
+    def _thread_clients(self) -> tuple[RESTClient, RESTClient]:
+        clients: tuple[RESTClient, RESTClient] | None = getattr(self._local, "clients", None)
+        if clients is None:
+            api = RESTClient(
+                base_url=self.base_url,
+                headers={
+                    "Accept": ACCEPT,
+                    "X-GitHub-Api-Version": API_VERSION,
+                    "User-Agent": USER_AGENT,
+                },
+                auth=self._auth,
+                paginator=SinglePagePaginator(),
+                session=self._sessions.session,
+                config=self._rest_config,
+            )
+            anonymous = RESTClient(
+                base_url=self.base_url,
+                headers={"User-Agent": USER_AGENT},
+                paginator=SinglePagePaginator(),
+                session=self._anonymous_sessions.session,
+                config=self._rest_config,
+            )
+            clients = self._local.clients = (api, anonymous)
+        return clients
 
     def path(self, template: str, **kwargs: str) -> str:
         return template.format(enterprise=self.enterprise, **kwargs)
@@ -194,7 +233,8 @@ class GitHubClient:
                     endpoint=_endpoint(url),
                 ) from None
             finally:
-                self.requests_made += 1
+                with self._budget:
+                    self.requests_made += 1
             location = response.headers.get("Location")
             if response.status_code in (301, 302, 303, 307, 308) and location:
                 response.close()
@@ -208,23 +248,49 @@ class GitHubClient:
         )
 
     # -- internals ----------------------------------------------------------------------------
+    def _reserve(self) -> None:
+        """Take a place for one request: wait while `max_in_flight` are out or the budget left
+        (the last `x-ratelimit-remaining` less the requests still in flight) is down to
+        `low_water`; with nothing in flight and the budget spent, wait for the reset."""
+        with self._budget:
+            while not self._may_send():
+                if self._in_flight:
+                    self._budget.wait()  # a response will say how much budget is left
+                else:
+                    self._pace()
+            self._in_flight += 1
+
+    def _may_send(self) -> bool:
+        if self._in_flight >= max(1, self.max_in_flight):
+            return False
+        remaining, reset = self.rate_limit_remaining, self.rate_limit_reset
+        if remaining is None or reset is None:
+            return True
+        return remaining - self._in_flight > self.low_water
+
     def _pace(self) -> None:
         """Wait for the reset when the budget is down to the low-water mark (GitHub's advice:
-        do not keep sending once the primary limit is spent)."""
+        do not keep sending once the primary limit is spent). Called with the lock held and
+        nothing in flight, so no other thread sends while it waits."""
         remaining, reset = self.rate_limit_remaining, self.rate_limit_reset
-        if remaining is None or reset is None or remaining > self.low_water:
-            return
-        wait = reset - self.clock.time() + 1  # the reset is a whole second: be past it
-        if wait <= 0:
-            return
-        logger.warning(
-            "GitHub rate limit: %s requests left until the reset; waiting %.0f s for it",
-            remaining,
-            wait,
-        )
-        self.clock.sleep(wait)
-        self.paced_seconds += wait
+        wait = (reset or 0) - self.clock.time() + 1  # the reset is a whole second: be past it
+        if wait > 0:
+            logger.warning(
+                "GitHub rate limit: %s requests left until the reset; waiting %.0f s for it",
+                remaining,
+                wait,
+            )
+            self.clock.sleep(wait)
+            self.paced_seconds += wait
         self.rate_limit_remaining = None  # unknown until the next response says
+
+    def _release(self, response: requests.Response | None) -> None:
+        with self._budget:
+            self.requests_made += 1
+            self._in_flight -= 1
+            if response is not None:
+                self._note_headers(response)
+            self._budget.notify_all()
 
     def _send(
         self,
@@ -233,7 +299,8 @@ class GitHubClient:
         method: str = "GET",
         body: dict[str, Any] | None = None,
     ) -> requests.Response:
-        self._pace()
+        self._reserve()
+        response: requests.Response | None = None
         try:
             if method == "POST":
                 response = self._rest.post(path, json=body)
@@ -246,19 +313,29 @@ class GitHubClient:
                 endpoint=_endpoint(path),
             ) from None
         finally:
-            self.requests_made += 1
-        self._note_headers(response)
+            self._release(response)
         if response.status_code >= 400:
             raise self._error_for(response, path)
         return response
 
     def _note_headers(self, response: requests.Response) -> None:
+        """Keep the lowest budget reported for the current window: with several requests out,
+        responses can arrive in another order than GitHub counted them."""
         remaining = response.headers.get("x-ratelimit-remaining")
         reset = response.headers.get("x-ratelimit-reset")
-        if remaining is not None and remaining.isdigit():
-            self.rate_limit_remaining = int(remaining)
-        if reset is not None and reset.isdigit():
-            self.rate_limit_reset = int(reset)
+        new_reset = int(reset) if reset is not None and reset.isdigit() else None
+        known_reset = self.rate_limit_reset
+        if new_reset is not None and known_reset is not None and new_reset < known_reset:
+            pass  # a response from a window that has already reset: it says nothing now
+        elif remaining is not None and remaining.isdigit():
+            same_window = new_reset is None or new_reset == known_reset
+            known = self.rate_limit_remaining
+            fresh = int(remaining)
+            self.rate_limit_remaining = (
+                min(known, fresh) if same_window and known is not None else fresh
+            )
+        if new_reset is not None and (known_reset is None or new_reset > known_reset):
+            self.rate_limit_reset = new_reset
         scopes = response.headers.get("X-OAuth-Scopes")
         if scopes is not None:
             self.last_scopes = tuple(s.strip() for s in scopes.split(",") if s.strip())

@@ -1,11 +1,13 @@
 """One function per raw table. Each streams: one API response at a time, never the history."""
 
 import logging
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import dlt
 import pyarrow as pa
@@ -221,33 +223,76 @@ def _keep_totals_from(window: LoadWindow) -> date:
     return window.last_day - timedelta(days=2 * window.lookback_days + 7)
 
 
+K = TypeVar("K")
+R = TypeVar("R")
+
+
+def fetch_in_order(
+    fetch: Callable[[K], R], keys: Iterable[K], parallel: int
+) -> Iterator[tuple[K, R]]:
+    """`(key, fetch(key))` for every key, in the order of `keys`, with up to `parallel` fetches
+    running at once; 1 fetches one after another in the calling thread, exactly as a loop.
+
+    Only `parallel` keys are taken ahead of the one handed out, so at most that many answers
+    wait in memory beside the caller's batch. A fetch that raised raises here, at its turn, as
+    it would have in the loop; fetches still out are cancelled or awaited, never abandoned."""
+    if parallel <= 1:
+        for key in keys:
+            yield key, fetch(key)
+        return
+    pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="github-billing")
+    pending: deque[tuple[K, Future[R]]] = deque()
+    try:
+        for key in keys:
+            pending.append((key, pool.submit(fetch, key)))
+            if len(pending) >= parallel:
+                done_key, future = pending.popleft()
+                yield done_key, future.result()
+        while pending:
+            done_key, future = pending.popleft()
+            yield done_key, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def usage_items(
     client: GitHubClient,
     directory: CostCenterDirectory,
     window: LoadWindow,
     usage_date: dlt.sources.incremental[date],
     summaries: drift.DailySummaries,
+    parallel: int = 1,
 ) -> Iterator[pa.Table]:
     """Daily usage from `/settings/billing/usage`, one request per day and partition.
 
     `/usage` returns only usage in no cost center unless `cost_center_id` is given, so a
     complete day is the default partition plus one per cost center, active or deleted.
     Days already loaded are read again only when GitHub's summary says they changed
-    (`drift`). Responses are parsed into Arrow tables in batches (`usage_arrow`).
+    (`drift`). Responses are parsed into Arrow tables in batches (`usage_arrow`), in the
+    order of days and partitions whatever `parallel` requests are out at once.
     """
     loaded = drift.LoadedTotals(dlt.current.resource_state())
     batch = _UsageBatch(client, _now())
     candidates = rows.day_range(_cursor_start(usage_date, window), window.last_day)
     newest = _newest_loaded(usage_date, window)
-    for day in drift.days_to_read(candidates, newest, loaded, summaries):
-        batch.day_net[day] = Decimal(0)
-        for cc_id, _name in directory.partitions():
-            # no cost_center_id is GitHub's way of asking for usage in no cost center
-            filters = {} if cc_id == NO_COST_CENTER else {"cost_center_id": cc_id}
-            params = rows.day_query(day, **filters)
-            batch.add(client.get_bytes(client.path(USAGE_PATH), params=params), cc_id, day)
-            if batch.size >= USAGE_BATCH_BYTES:
-                yield from batch.flush()
+    days = drift.days_to_read(candidates, newest, loaded, summaries)
+
+    def partitions_of_each_day() -> Iterator[tuple[date, str]]:
+        for day in days:
+            batch.day_net[day] = Decimal(0)
+            for cc_id, _name in directory.partitions():
+                yield day, cc_id
+
+    def fetch(key: tuple[date, str]) -> bytes:
+        day, cc_id = key
+        # no cost_center_id is GitHub's way of asking for usage in no cost center
+        filters = {} if cc_id == NO_COST_CENTER else {"cost_center_id": cc_id}
+        return client.get_bytes(client.path(USAGE_PATH), params=rows.day_query(day, **filters))
+
+    for (day, cc_id), body in fetch_in_order(fetch, partitions_of_each_day(), parallel):
+        batch.add(body, cc_id, day)
+        if batch.size >= USAGE_BATCH_BYTES:
+            yield from batch.flush()
     yield from batch.flush()
     loaded.record(batch.day_net, keep_from=_keep_totals_from(window))
 
@@ -314,9 +359,11 @@ def model_usage(
     usage_date: dlt.sources.incremental[date],
     ai_credits: bool,
     summaries: drift.DailySummaries,
+    parallel: int = 1,
 ) -> Iterator[list[dict[str, Any]]]:
     """Copilot usage by model per day and partition: premium requests until 2026-05-31,
-    AI credits from 2026-06-01. Days outside the unit's period are not requested."""
+    AI credits from 2026-06-01. Days outside the unit's period are not requested. Up to
+    `parallel` requests are out at once; rows come in the order of days and partitions."""
     path = client.path(AI_CREDIT_PATH if ai_credits else PREMIUM_REQUEST_PATH)
     extracted_at = _now()
     first = _cursor_start(usage_date, window)
@@ -331,23 +378,30 @@ def model_usage(
         if (day >= AI_CREDITS_START) == ai_credits
     )
     skus = frozenset({"copilot_ai_credits" if ai_credits else "copilot_premium_request"})
-    for day in drift.days_to_read(candidates, newest, loaded, summaries, skus):
-        day_net[day] = Decimal(0)
-        for cc_id, name in directory.partitions():
-            params = rows.day_query(day, cost_center_id=cc_id)
-            payload = client.get_json(path, params=params)
-            batch = _shaped(
-                lambda item, cc=cc_id, n=name, d=day: rows.model_usage_row(
-                    item, d, cc, n, extracted_at
-                ),
-                payload,
-                "usageItems",
-                path,
-                day,
-            )
-            day_net[day] += sum((row["net_amount"] for row in batch), Decimal(0))
-            if batch:
-                yield batch
+    days = drift.days_to_read(candidates, newest, loaded, summaries, skus)
+
+    def partitions_of_each_day() -> Iterator[tuple[date, str, str | None]]:
+        for day in days:
+            day_net[day] = Decimal(0)
+            for cc_id, name in directory.partitions():
+                yield day, cc_id, name
+
+    def fetch(key: tuple[date, str, str | None]) -> Any:
+        return client.get_json(path, params=rows.day_query(key[0], cost_center_id=key[1]))
+
+    for (day, cc_id, name), payload in fetch_in_order(fetch, partitions_of_each_day(), parallel):
+        batch = _shaped(
+            lambda item, cc=cc_id, n=name, d=day: rows.model_usage_row(
+                item, d, cc, n, extracted_at
+            ),
+            payload,
+            "usageItems",
+            path,
+            day,
+        )
+        day_net[day] += sum((row["net_amount"] for row in batch), Decimal(0))
+        if batch:
+            yield batch
     loaded.record(day_net, keep_from=_keep_totals_from(window))
 
 

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from pipelines.github_billing.settings import MONEY_SCALE, NO_COST_CENTER
+from pipelines.github_billing.settings import MAX_PARALLEL_REQUESTS, MONEY_SCALE, NO_COST_CENTER
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -76,6 +76,18 @@ def enterprise_slug(value: str) -> str:
             f"'{value}' is not an enterprise URL: expected https://github.com/enterprises/<slug>."
         )
     return text.strip("/")
+
+
+def parallel_requests(value: object) -> int:
+    """`max_parallel_requests` as given in config (a number or its text), or ValueError with
+    the sentence to show."""
+    text = str(value).strip()
+    if text.isdigit() and 1 <= int(text) <= MAX_PARALLEL_REQUESTS:
+        return int(text)
+    raise ValueError(
+        f"max_parallel_requests must be a whole number from 1 to {MAX_PARALLEL_REQUESTS} "
+        f"(1 sends one request at a time, as GitHub advises), not '{value}'."
+    )
 
 
 def day_query(day: date, **filters: str) -> dict[str, Any]:

@@ -7,12 +7,13 @@ camelCase payloads, `/usage` returning only no-cost-center usage unless `cost_ce
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -159,8 +160,15 @@ class Simulator:
         rate_limit: RateLimit | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        latency: float = 0.0,
     ) -> None:
         self.enterprise = enterprise or Enterprise()
+        # seconds added to every API answer, as GitHub's network and servers add ~0.3-0.5 s
+        # (the benchmark's parallel figure needs a latency to hide; localhost has none)
+        self.latency = latency
+        # API requests being answered right now, and the most there ever were at once
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.tokens = tokens if tokens is not None else {DEMO_TOKEN: TokenInfo()}
         self.rate_limit = rate_limit or RateLimit()
         self.faults: list[Fault] = []
@@ -208,6 +216,25 @@ class Simulator:
     def clear_requests(self) -> None:
         with self._lock:
             self.requests.clear()
+
+    @contextlib.contextmanager
+    def answering(self, counted: bool = True) -> Iterator[None]:
+        """Around one API answer (before its bytes are written, so a client that sends its next
+        request as soon as it has read one never makes two look concurrent): counts the
+        answers in flight and adds `latency`."""
+        if not counted:
+            yield
+            return
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.latency:
+                time.sleep(self.latency)
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
 
     def _take_fault(self, path: str, query: dict[str, str]) -> Fault | None:
         with self._lock:
@@ -274,7 +301,8 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}") if length else {}
-            status, payload, headers = _route(sim, self, method, parts.path, query, body)
+            with sim.answering(counted=not parts.path.startswith("/_sim")):
+                status, payload, headers = _route(sim, self, method, parts.path, query, body)
             fault = (
                 sim._take_fault(parts.path, query) if not parts.path.startswith("/_sim") else None
             )
