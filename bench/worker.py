@@ -88,6 +88,16 @@ def run(a: dict[str, Any]) -> dict[str, Any]:
 
 
 @task
+def build(a: dict[str, Any]) -> dict[str, Any]:
+    """`dbt build` from scratch on a loaded database: P3's starting point, and its contrast."""
+    from pipelines.runner import build_models
+
+    started = time.perf_counter()
+    build_models(Path(a["db"]))
+    return {"seconds": time.perf_counter() - started}
+
+
+@task
 def duckdb_read_json(a: dict[str, Any]) -> dict[str, Any]:
     """P1's baseline: plain DuckDB read_json of the recorded payload files into a table."""
     import duckdb

@@ -180,6 +180,7 @@ def _run(
     until: date | None,
     build: bool,
     today: str | None = None,
+    full_refresh: bool = False,
 ) -> int:
     from pipelines import ops, runner, summary
 
@@ -192,7 +193,9 @@ def _run(
         record = ops.RunRecord(started_at=datetime.now(UTC), command="run")
         ops.start_run(db_path, record)
         try:
-            return _checked_load(db_path, cfg, since, until, build, today, record, runner, summary)
+            return _checked_load(
+                db_path, cfg, since, until, build, today, record, runner, summary, full_refresh
+            )
         except (UsageError, ops.OpsError) as exc:
             record.outcome, record.error = "error", str(exc)
             raise
@@ -214,6 +217,7 @@ def _checked_load(
     record: Any,
     runner: Any,
     summary: Any,
+    full_refresh: bool = False,
 ) -> int:
     client, report = _client_and_check(cfg["enterprise"], cfg["access_token"], cfg["base_url"])
     _print_check(report)
@@ -244,7 +248,7 @@ def _checked_load(
         for warning in client.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         if build:
-            runner.build_models(db_path)
+            runner.build_models(db_path, full_refresh=full_refresh)
             print("dbt build: all models and tests passed.")
     except runner.RunFailed as exc:
         record.error = str(exc)
@@ -268,6 +272,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _parse_day(args.until, "--until"),
         build=not args.no_build,
         today=args.today,
+        full_refresh=args.full_refresh,
     )
 
 
@@ -433,6 +438,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="backfill from this UTC date (YYYY-MM-DD)")
     p.add_argument("--until", help="backfill up to this UTC date, included")
     p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
+    p.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models from scratch (after changing dbt vars or upgrading)",
+    )
     p.add_argument("--today", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 

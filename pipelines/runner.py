@@ -156,12 +156,24 @@ def build_models(
     result = invoke_dbt(db_path, "build", *args, quiet=quiet)
     if not result.success:
         failed = _failed_nodes(result)
+        if _out_of_sync(result):
+            raise RunFailed(
+                "dbt build stopped: incremental models were built by another version of the "
+                "models (their columns changed); the raw data is loaded and kept: run "
+                "`github-billing run --full-refresh` once to rebuild them."
+            )
         raise RunFailed(
             "dbt build failed on the loaded data"
             + (f" ({', '.join(failed)})" if failed else "")
             + (f": {result.exception}" if result.exception else "")
             + "; the raw data is loaded and kept: run `make dbt ARGS=build` to see the details."
         )
+
+
+def _out_of_sync(result: Any) -> bool:
+    """dbt's on_schema_change='fail': an incremental table's columns differ from the model's."""
+    nodes = getattr(result.result, "results", None) or []
+    return any("out of sync" in str(getattr(r, "message", "") or "") for r in nodes)
 
 
 def _failed_nodes(result: Any) -> list[str]:

@@ -4,14 +4,16 @@ refresh gives, whatever changed in between."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 
-from pipelines.runner import build_models, invoke_dbt
+from pipelines.runner import RunFailed, build_models, invoke_dbt
 from pipelines.simulator import Enterprise, Simulator
 from pipelines.simulator.enterprise import Grant
 from tests.conftest import load_into, query
@@ -194,3 +196,18 @@ def test_a_cost_center_found_deleted_late_stops_attributing_after_its_last_usage
     ) == [(0,)]
     incremental = {table: _rows(db, table) for table in CHAIN}
     assert_same_as_a_full_refresh(db, incremental)
+
+
+def test_tables_built_by_another_version_of_the_models_ask_for_a_full_refresh(
+    built_db: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "older_models.duckdb"
+    shutil.copy(built_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("alter table marts.fct_copilot_seat_days drop column built_through_load_id")
+    con.close()
+    with pytest.raises(RunFailed, match=r"run `github-billing run --full-refresh` once"):
+        build_models(db)
+    build_models(db, full_refresh=True)
+    [(marked,)] = query(db, "select count(built_through_load_id) from marts.fct_copilot_seat_days")
+    assert marked > 0

@@ -59,5 +59,7 @@ select
     discount_amount,
     net_amount,
     source_item_count,
-    last_dlt_load_id
+    last_dlt_load_id,
+    (select max(dlt_load_id) from {{ ref('stg_github_billing__usage_items') }})
+        as built_through_load_id
 from costs
