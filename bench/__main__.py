@@ -29,6 +29,7 @@ from bench.clock import CompressedClock
 from bench.report import Figure, render
 from pipelines.github_billing.plan import requests_per_load
 from pipelines.github_billing.settings import DEFAULT_LOOKBACK_DAYS
+from pipelines.runner import pipelines_dir_for
 from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
 from pipelines.simulator.server import DEMO_TOKEN, RateLimit
 
@@ -70,7 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--p4-rows", type=int, default=1_000_000, help="P4: rows of the small backfill")
     p.add_argument("--p4-factor", type=int, default=10, help="P4: big backfill / small (rows)")
     p.add_argument("--p5-limit", type=int, help="P5: requests per hour (default 5000; quick 500)")
-    p.add_argument("--repeat", type=int, default=2, help="P1: best of N runs of each side")
+    p.add_argument("--repeat", type=int, default=2, help="P1, P3: best of N runs of each side")
     p.add_argument("--only", default=",".join(FIGURES), help="comma-separated figures")
     p.add_argument("--keep", action="store_true", help="keep the work folder (payloads, DBs)")
     return p.parse_args(argv)
@@ -90,6 +91,15 @@ def run_child(task: str, args: dict[str, Any]) -> dict[str, Any]:
         sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-6000:])
         raise SystemExit(f"bench: the {task} step failed (exit {proc.returncode})")
     return json.loads(lines[-1].removeprefix("BENCH_RESULT "))
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """A DuckDB file and its dlt working folder (state, schema) under another name."""
+    shutil.copy(source, target)
+    folder = pipelines_dir_for(source)
+    if folder.exists():
+        shutil.copytree(folder, pipelines_dir_for(target), dirs_exist_ok=True)
+    return target
 
 
 def log(message: str) -> None:
@@ -276,25 +286,33 @@ class Bench:
             ("p3_one_day", "one_day", last),
             ("p3_history", "history", ent.first_day - timedelta(days=1)),
         ):
-            runs[name] = run_child(
-                "run",
-                {
-                    **base,
-                    "db": str(self.work / f"{db}.duckdb"),
-                    "build": True,
-                    # a nightly run as configured by default: the lookback re-checked
-                    "source": {
-                        "today": ent.today.isoformat(),
-                        "lookback_days": DEFAULT_LOOKBACK_DAYS,
-                        "start_date": start.isoformat(),
-                    },
-                },
-            )
-            self.results[name] = runs[name]
-            r = runs[name]
+            # best of `repeat` nightly runs, each on its own copy of the built database
+            tries = []
+            for i in range(self.opts.repeat):
+                built = self.work / f"{db}.duckdb"
+                copy = copy_database(built, built.with_name(f"{db}-night{i}.duckdb"))
+                tries.append(
+                    run_child(
+                        "run",
+                        {
+                            **base,
+                            "db": str(copy),
+                            "build": True,
+                            # a nightly run as configured by default: the lookback re-checked
+                            "source": {
+                                "today": ent.today.isoformat(),
+                                "lookback_days": DEFAULT_LOOKBACK_DAYS,
+                                "start_date": start.isoformat(),
+                            },
+                        },
+                    )
+                )
+            r = runs[name] = min(tries, key=lambda t: t["seconds"])
+            r["all_seconds"] = [t["seconds"] for t in tries]
+            self.results[name] = r
             log(
                 f"{name}: load {r['load_seconds']:.1f} s + dbt build {r['build_seconds']:.1f} s, "
-                f"{r['requests']} requests"
+                f"{r['requests']} requests (best of {[round(t, 1) for t in r['all_seconds']]})"
             )
         big, small = runs["p3_history"], runs["p3_one_day"]
         models = len(list((ROOT / "dbt_project").glob("models/**/*.sql")))

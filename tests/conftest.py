@@ -48,6 +48,17 @@ def load_into(
     return load(db_path, client, token, **source_args)
 
 
+def edited_copy(db_path: Path, copy: Path, sql: str) -> Path:
+    """A copy of a DuckDB file with one statement applied (a tamper, an older schema...)."""
+    shutil.copy(db_path, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+    return copy
+
+
 def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
     """Read a DuckDB file without holding it open."""
     con = duckdb.connect(str(db_path), read_only=True)

@@ -4,7 +4,6 @@ refresh gives, whatever changed in between."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -16,7 +15,7 @@ import pytest
 from pipelines.runner import RunFailed, build_models, invoke_dbt
 from pipelines.simulator import Enterprise, Simulator
 from pipelines.simulator.enterprise import Grant
-from tests.conftest import load_into, query
+from tests.conftest import edited_copy, load_into, query
 
 CHAIN = (
     "intermediate.int_copilot_seat_days_expanded",
@@ -201,11 +200,11 @@ def test_a_cost_center_found_deleted_late_stops_attributing_after_its_last_usage
 def test_tables_built_by_another_version_of_the_models_ask_for_a_full_refresh(
     built_db: Path, tmp_path: Path
 ) -> None:
-    db = tmp_path / "older_models.duckdb"
-    shutil.copy(built_db, db)
-    con = duckdb.connect(str(db))
-    con.execute("alter table marts.fct_copilot_seat_days drop column built_through_load_id")
-    con.close()
+    db = edited_copy(
+        built_db,
+        tmp_path / "older_models.duckdb",
+        "alter table marts.fct_copilot_seat_days drop column built_through_load_id",
+    )
     with pytest.raises(RunFailed, match=r"run `github-billing run --full-refresh` once"):
         build_models(db)
     build_models(db, full_refresh=True)

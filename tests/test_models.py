@@ -4,19 +4,17 @@ marts compared with the simulator's own ground truth, to the cent and beyond."""
 from __future__ import annotations
 
 import calendar
-import shutil
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipelines.runner import RunFailed, build_models, invoke_dbt
 from pipelines.simulator import EnterpriseSize, Simulator
 from pipelines.simulator.reports import net_by_day, user_net_by_day
-from tests.conftest import TODAY, load_into, make_enterprise, query
+from tests.conftest import TODAY, edited_copy, load_into, make_enterprise, query
 
 IDLE_DAYS = 30
 
@@ -183,15 +181,13 @@ def test_money_is_decimal_in_every_mart(built_db: Path) -> None:
 
 
 def test_dbt_test_fails_on_a_one_cent_difference(built_db: Path, tmp_path: Path) -> None:
-    tampered = tmp_path / "tampered.duckdb"
-    shutil.copy(built_db, tampered)
-    con = duckdb.connect(str(tampered))
-    con.execute(
+    tampered = edited_copy(
+        built_db,
+        tmp_path / "tampered.duckdb",
         "update marts.fct_daily_cost_by_cost_center set net_amount = net_amount + 0.01 "
         "where usage_date = (select min(usage_date) from marts.fct_daily_cost_by_cost_center) "
-        "and cost_center_id = 'none'"
+        "and cost_center_id = 'none'",
     )
-    con.close()
     result = invoke_dbt(tampered, "test", "--select", "fct_daily_cost_by_cost_center")
     failed = {r.node.name for r in result.result.results if str(r.status) == "fail"}
     assert not result.success
@@ -226,11 +222,11 @@ def test_incremental_build_after_a_restatement_equals_a_full_refresh(
 def test_a_failing_build_names_the_failing_test_and_keeps_the_raw_data(
     built_db: Path, tmp_path: Path
 ) -> None:
-    broken = tmp_path / "broken.duckdb"
-    shutil.copy(built_db, broken)
-    con = duckdb.connect(str(broken))
-    con.execute("update github_billing_raw.cost_centers set state = 'archived' where true")
-    con.close()
+    broken = edited_copy(
+        built_db,
+        tmp_path / "broken.duckdb",
+        "update github_billing_raw.cost_centers set state = 'archived' where true",
+    )
     with pytest.raises(RunFailed, match="accepted_values_stg_github_billing__cost_centers"):
         build_models(broken, select=["stg_github_billing__cost_centers"])
     assert query(broken, "select count(*) from github_billing_raw.usage_items")[0][0] > 0
