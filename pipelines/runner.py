@@ -38,11 +38,12 @@ def pipelines_dir_for(db_path: Path) -> Path:
     return db_path.parent / f".{db_path.stem}.dlt"
 
 
-# usage_items arrives as Arrow tables: have dlt add the same `_dlt_load_id` and `_dlt_id` columns
-# it adds to dict rows, so the raw table keeps one shape (and existing files keep loading).
+# usage_items arrives as Arrow tables: have dlt add the `_dlt_load_id` column it adds to dict
+# rows, so the raw table keeps one shape. `_dlt_id` comes with the tables
+# (`usage_arrow.with_row_ids`): were dlt to add it, it would rewrite every file.
 ARROW_DLT_COLUMNS = {
     "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID": "true",
-    "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID": "true",
+    "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID": "false",
 }
 
 

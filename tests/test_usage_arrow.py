@@ -12,7 +12,7 @@ import pytest
 from pipelines.github_billing.client import loads_exact
 from pipelines.github_billing.resources import _UsageBatch
 from pipelines.github_billing.rows import usage_item_row
-from pipelines.github_billing.usage_arrow import NotExact, usage_table
+from pipelines.github_billing.usage_arrow import NotExact, usage_table, with_row_ids
 
 EXTRACTED_AT = datetime(2026, 11, 25, 3, 4, 5, 678901, tzinfo=UTC)
 
@@ -83,5 +83,19 @@ def test_what_arrow_cannot_take_exactly_goes_the_row_by_row_way(item: dict[str, 
     batch = _UsageBatch(Client(), EXTRACTED_AT)  # type: ignore[arg-type]
     batch.add(TRICKY, "cc-1", datetime(2025, 1, 1).date())
     batch.add(body, "none", datetime(2025, 1, 1).date())
-    loaded = [row for table in batch.flush() for row in table.to_pylist()]
+    tables = list(batch.flush())
+    ids = [i for table in tables for i in table.column("_dlt_id").to_pylist()]
+    assert len(set(ids)) == len(ids) and all(ids), "each row has its own dlt row key"
+    loaded = [row for table in tables for row in table.drop_columns("_dlt_id").to_pylist()]
     assert loaded == row_path(TRICKY, "cc-1") + row_path(body, "none")
+
+
+def test_row_keys_are_unique_across_tables_and_never_empty() -> None:
+    """dlt's `_dlt_id` comes with the Arrow tables, so dlt imports the extracted files as they
+    are instead of rewriting each one to add it."""
+    table = usage_table([TRICKY], ["none"], EXTRACTED_AT)
+    first, second = with_row_ids(table), with_row_ids(table)
+    ids = first.column("_dlt_id").to_pylist() + second.column("_dlt_id").to_pylist()
+    assert len(set(ids)) == len(ids) == 2 * table.num_rows
+    assert first.schema.field("_dlt_id").nullable is False
+    assert first.drop_columns("_dlt_id").equals(table)

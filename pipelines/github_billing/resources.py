@@ -338,7 +338,7 @@ class _UsageBatch:
             by_day["usage_date"].to_pylist(), by_day["net_amount_sum"].to_pylist(), strict=True
         ):
             self.day_net[day] = self.day_net.get(day, Decimal(0)) + net
-        return table
+        return usage_arrow.with_row_ids(table)
 
     def _shaped_rows(self, body: bytes, cc_id: str, day: date) -> list[dict[str, Any]]:
         path = self.client.path(USAGE_PATH)
