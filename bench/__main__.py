@@ -3,7 +3,7 @@ baseline measured in the same run (this machine is shared and noisy; ratios trav
 do not). Prints a table and writes JSON to bench/results/.
 
     python -m bench                    # default size (< 15 min on 2 cores)
-    python -m bench --quick            # ~1 minute
+    python -m bench --quick            # ~2 minutes, a smoke run (start-up costs swamp P1, P4)
     python -m bench --size issue       # the issue's example enterprise (much longer)
     python -m bench --repos 3000 --days 200 --only P1,P4
     python -m bench --only P6          # parallel requests alone (< 1 minute; no history)
