@@ -39,7 +39,7 @@ TODAY = date(2026, 11, 25)
 FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6")
 
 SIZES = {
-    # ~1 minute: every figure, small numbers
+    # ~2 minutes: every figure, small numbers (a smoke run: start-up costs swamp P1 and P4)
     "quick": EnterpriseSize(orgs=5, repos=200, seat_holders=500, cost_centers=8, days=60),
     # the enterprise with fewer repositories, so that 12 months of history and a
     # 10x replay for P4 fit in 15 minutes on 2 cores (the simulator makes ~25k rows/s)
