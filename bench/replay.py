@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from dlt.sources import DltSource
+
 from pipelines.github_billing.client import GitHubClient, loads_exact
 from pipelines.github_billing.settings import COST_CENTERS_PATH, NO_COST_CENTER, USAGE_PATH
 
@@ -95,3 +97,15 @@ class ReplayClient(GitHubClient):
 
     def decode(self, content: bytes, path: str, status: int | None = 200) -> Any:
         return loads_exact(content)
+
+
+def replay_source(client: ReplayClient, **source_args: Any) -> DltSource:
+    """The pipeline's `usage_items` source fed by recorded payloads, with `source_args`."""
+    from pipelines.github_billing import github_billing
+
+    return github_billing(
+        enterprise=client.enterprise,
+        access_token="ghp_replay",
+        client=client,
+        **source_args,
+    ).with_resources("usage_items")

@@ -18,8 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.__main__ import TODAY
-from bench.replay import ReplayClient
-from pipelines.github_billing import github_billing
+from bench.replay import ReplayClient, replay_source
 from pipelines.runner import make_pipeline
 
 
@@ -30,15 +29,13 @@ def main() -> None:
     p.add_argument("--cprofile", action="store_true")
     p.add_argument("--enterprise", default="bench-corp")
     args = p.parse_args()
-    source = github_billing(
-        enterprise=args.enterprise,
-        access_token="ghp_replay",
-        client=ReplayClient(args.payloads, args.enterprise),
+    source = replay_source(
+        ReplayClient(args.payloads, args.enterprise),
         usage_exports=False,
         today=TODAY.isoformat(),
         lookback_days=0,
         start_date=(TODAY - timedelta(days=args.days)).isoformat(),
-    ).with_resources("usage_items")
+    )
     with tempfile.TemporaryDirectory() as work:
         pipeline = make_pipeline(Path(work) / "steps.duckdb")
         profile = cProfile.Profile()

@@ -122,8 +122,7 @@ def duckdb_read_json(a: dict[str, Any]) -> dict[str, Any]:
 def replay(a: dict[str, Any]) -> dict[str, Any]:
     """The pipeline's usage_items from recorded payloads to the raw table (no HTTP): P1, P4.
     `mode: dicts` restores the row-by-row path (one list of dicts per response) for contrast."""
-    from bench.replay import ReplayClient
-    from pipelines.github_billing import github_billing
+    from bench.replay import ReplayClient, replay_source
     from pipelines.github_billing import resources as r
     from pipelines.runner import make_pipeline
 
@@ -139,12 +138,7 @@ def replay(a: dict[str, Any]) -> dict[str, Any]:
         r._UsageBatch.flush = flush_dicts  # type: ignore[method-assign]
 
     client = ReplayClient(Path(a["folder"]), a["enterprise"])
-    source = github_billing(
-        enterprise=a["enterprise"],
-        access_token="ghp_replay",
-        client=client,
-        **_json_path(a["source"]),
-    ).with_resources("usage_items")
+    source = replay_source(client, **_json_path(a["source"]))
     pipeline = make_pipeline(Path(a["db"]))
     started = time.perf_counter()
     pipeline.run(source, loader_file_format="parquet")
