@@ -34,11 +34,13 @@
       load's versions start "since ever", so a first load of memberships rebuilds everything);
     - for each version closed since: the day it stopped (dlt stamps valid_to with the closing
       load's id as a time);
-    - (attributed models) the first built day still attributed to a deleted cost center after
-      the last day it attributed anything;
-    - (models downstream of the chain) the first day of `upstream` rows written since.
-    Outside an incremental run it is the first possible day. -#}
-{% macro seat_days_rebuild_from(by_cost_center=true, upstream=none) -%}
+    - (tables with a cost_center_id) the first built day still attributed to a deleted cost
+      center after the last day it attributed anything;
+    - (models downstream of the chain, naming it in config `rebuild_after`) the first day of
+      that model's rows written since.
+    Outside an incremental run it is the first possible day. The model's SQL and the strategy
+    below both call it, and read the same table and config, so they agree on the day. -#}
+{% macro seat_days_rebuild_from() -%}
     {%- if model.resource_type == 'unit_test' -%}{{ return("date '0001-01-01'") }}{%- endif -%}
     {#- refs first, so that dbt sees the dependencies when it parses the model -#}
     {%- set usage_items = ref('stg_github_billing__usage_items') -%}
@@ -47,6 +49,8 @@
     {%- set resources = ref('stg_github_billing__cost_center_resources') -%}
     {%- set memberships = ref('int_cost_center_memberships_dated') -%}
     {%- set cost_centers = ref('int_cost_centers_dated') -%}
+    {%- set upstream_name = config.get('rebuild_after') -%}
+    {%- set upstream = ref(upstream_name) if upstream_name else none -%}
     {%- if not execute or not is_incremental() -%}
         {{- return("date '0001-01-01'") -}}
     {%- endif -%}
@@ -56,6 +60,7 @@
     {%- if 'built_through_load_id' not in built_columns -%}
         {{- return("date '0001-01-01'") -}}
     {%- endif -%}
+    {%- set by_cost_center = 'cost_center_id' in built_columns -%}
     {%- set query -%}
         with built as (
             select coalesce(max(built_through_load_id), '') as watermark, max(usage_date) as last_day
@@ -130,14 +135,10 @@
 {#- dbt's delete+insert replaces only the days the new rows have; a rebuilt day can end up with
     no rows at all (the last seat of the day cancelled), so this strategy replaces every day on
     or after the first rebuilt day. Used by the seat-day chain:
-    incremental_strategy='seat_days', with `seat_days_rebuild_from` in the model (a model
-    downstream of the chain names its upstream model in config `rebuild_after`). -#}
+    incremental_strategy='seat_days', with `seat_days_rebuild_from()` in the model. -#}
 {% macro get_incremental_seat_days_sql(arg_dict) -%}
     {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
-    {%- set by_cost_center = 'cost_center_id' in (arg_dict['dest_columns'] | map(attribute='name') | list) -%}
-    {%- set upstream = config.get('rebuild_after') -%}
-    {%- set first_day = seat_days_rebuild_from(by_cost_center, ref(upstream) if upstream else none) -%}
-    delete from {{ arg_dict['target_relation'] }} where usage_date >= {{ first_day }};
+    delete from {{ arg_dict['target_relation'] }} where usage_date >= {{ seat_days_rebuild_from() }};
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}

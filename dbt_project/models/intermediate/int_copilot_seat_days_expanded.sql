@@ -5,7 +5,7 @@
         on_schema_change='fail',
     )
 }}
-{%- set rebuild_from = seat_days_rebuild_from(by_cost_center=false) %}
+{%- set rebuild_from = seat_days_rebuild_from() %}
 -- Seat snapshots expanded to one row per seat (holder x granting org or team) and day: from
 -- the grant day (or the first day of loaded usage, if later) to the last snapshot that listed
 -- the seat, stopping before a pending cancellation. Each day takes its attributes from the

@@ -6,7 +6,7 @@
         on_schema_change='fail',
     )
 }}
-{%- set rebuild_from = seat_days_rebuild_from(false, ref('fct_copilot_seat_days')) %}
+{%- set rebuild_from = seat_days_rebuild_from() %}
 -- What each Copilot user costs per day: their allocated share of the billed licence lines
 -- beside their own premium-request / AI-credit usage (from report exports), each from its
 -- own fact. '(unassigned)' holds licence dollars no seat explains. Incremental by day after
