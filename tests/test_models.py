@@ -97,7 +97,7 @@ def test_seat_cost_allocation_equals_the_billed_licence_lines(built_db: Path) ->
         for d, org, cc, sku, net in query(
             built_db,
             "select usage_date, organization_name, cost_center_id, sku, sum(net_amount) "
-            "from marts.fct_usage_costs where product = 'copilot' and unit_type = 'usermonths' "
+            "from marts.fct_usage_costs where is_seat_licence "
             "group by all",
         )
     )

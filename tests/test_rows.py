@@ -92,7 +92,7 @@ def test_usage_item_keeps_raw_and_tags_its_partition() -> None:
     row = usage_item_row(item, "none", datetime(2025, 1, 2, tzinfo=UTC))
     assert row["usage_date"] == date(2025, 1, 1) and row["date_raw"] == "2025-01-01T00:00:00Z"
     assert (row["product"], row["product_raw"]) == ("actions", "Actions")
-    assert (row["unit_type"], row["unit_type_raw"]) == ("gigabytehours", "GigabyteHours")
+    assert (row["unit_type"], row["unit_type_raw"]) == ("gigabyte_hours", "GigabyteHours")
     assert row["repository_name"] == "" and row["repository_name_raw"] is None
     assert row["cost_center_id"] == "none" and row["quantity"] == Decimal("5.801260062")
 

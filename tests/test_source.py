@@ -103,9 +103,9 @@ def test_raw_values_are_kept_beside_normalised_ones(loaded_db: Path) -> None:
     licenses = query(
         loaded_db,
         f"select distinct repository_name_raw, unit_type from {RAW}.usage_items "
-        "where sku in ('copilot_business', 'copilot_enterprise')",
+        "where sku in ('copilot_for_business', 'copilot_enterprise')",
     )
-    assert licenses == [("", "usermonths")]
+    assert licenses == [("", "user_months")]
     fractional = query(
         loaded_db, f"select count(*) from {RAW}.usage_items where quantity <> round(quantity)"
     )

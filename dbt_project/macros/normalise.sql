@@ -1,5 +1,5 @@
 {#- GitHub's casing drifts (`Actions Linux`, `actions_linux`, `Minutes`, `minutes`): one lower
-    snake-case key, the same rule as pipelines/github_billing/rows.py::normalise_key. -#}
+    snake-case key, the same rule as pipelines/github_billing/catalogue.py::normalise_key. -#}
 {% macro normalise_key(expression) -%}
     trim(regexp_replace(lower(trim({{ expression }})), '[^0-9a-z]+', '_', 'g'), '_')
 {%- endmacro %}
@@ -16,15 +16,4 @@
 {#- A timestamp with time zone as a naive UTC timestamp, whatever the session's zone. -#}
 {% macro utc_timestamp(expression) -%}
     timezone('UTC', {{ expression }})
-{%- endmacro %}
-
-{#- The casing-drift columns every billing item carries: normalised keys beside GitHub's raw
-    spellings. -#}
-{% macro casing_columns() -%}
-        {{ normalise_key('coalesce(product_raw, product)') }} as product,
-        product_raw,
-        {{ normalise_key('coalesce(sku_raw, sku)') }} as sku,
-        sku_raw,
-        {{ normalise_key('coalesce(unit_type_raw, unit_type)') }} as unit_type,
-        unit_type_raw
 {%- endmacro %}

@@ -12,7 +12,7 @@ renamed as (
         cost_center_id,
         cost_center_name,
         coalesce(model, '') as model_name,
-        {{ casing_columns() }},
+        {{ catalogue_columns() }},
         {{ amount_and_load_columns(['gross_quantity', 'discount_quantity', 'net_quantity']) }}
     from source
 )

@@ -18,8 +18,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from pipelines.github_billing.catalogue import canonical_sku
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
-from pipelines.github_billing.rows import as_decimal, day_query, normalise_key
+from pipelines.github_billing.rows import as_decimal, day_query
 from pipelines.github_billing.settings import SUMMARY_PATH
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ class DailySummaries:
                 return None
             totals: dict[str, Decimal] = defaultdict(Decimal)
             for item in payload.get("usageItems") or []:
-                totals[normalise_key(item.get("sku"))] += as_decimal(item.get("netAmount"))
+                totals[canonical_sku(item.get("sku"))] += as_decimal(item.get("netAmount"))
             self._net[day] = dict(totals)
         return self._net[day]
 

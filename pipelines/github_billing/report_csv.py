@@ -15,12 +15,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from pipelines.github_billing.rows import (
-    as_decimal,
-    normalise_key,
-    parse_usage_date,
-    product_columns,
-)
+from pipelines.github_billing import catalogue
+from pipelines.github_billing.catalogue import normalise_key, product_columns
+from pipelines.github_billing.rows import as_decimal, parse_usage_date
 
 COPILOT_USER_USAGE = "copilot_user_usage"
 DETAILED_USAGE = "detailed_usage"
@@ -142,7 +139,7 @@ def shape_record(report_format: str, record: dict[str, str]) -> dict[str, Any]:
             **product_columns(None, None, None),
             "product": "copilot",
             "sku": "copilot_premium_request",
-            "unit_type": "requests",
+            "unit_type": catalogue.canonical_unit("requests"),
             "price_per_unit": as_decimal(LEGACY_PREMIUM_REQUEST_PRICE),
             "quantity": requests_used,
             "gross_amount": gross,
@@ -153,9 +150,9 @@ def shape_record(report_format: str, record: dict[str, str]) -> dict[str, Any]:
         }
     row = {"report_type": report_format, **_usage_columns(record)}
     if table_of(report_format) == COPILOT_USER_USAGE:
-        # the header alone cannot always tell the two apart (AI-credit columns are
-        # unconfirmed): the unit can
-        row["report_type"] = "ai_credit" if row["unit_type"] == "credits" else "premium_request"
+        # the header alone cannot always tell the two apart: the SKU (or its unit) can
+        is_credit = catalogue.billing_unit(row["sku"], row["unit_type"]) == catalogue.AI_CREDITS
+        row["report_type"] = "ai_credit" if is_credit else "premium_request"
         row["username"] = _text(record, "username")
         row["model"] = _text(record, "model")
         row["exceeds_quota"] = _bool(_text(record, "exceeds_quota"))

@@ -13,7 +13,7 @@ import dlt
 import pyarrow as pa
 from dlt.common.schema.typing import TTableSchemaColumns
 
-from pipelines.github_billing import drift, rows, usage_arrow
+from pipelines.github_billing import catalogue, drift, rows, usage_arrow
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
 from pipelines.github_billing.exports import (
     ExportFailed,
@@ -377,7 +377,9 @@ def model_usage(
         for day in rows.day_range(first, window.last_day)
         if (day >= AI_CREDITS_START) == ai_credits
     )
-    skus = frozenset({"copilot_ai_credits" if ai_credits else "copilot_premium_request"})
+    skus = catalogue.skus_billed_in(
+        catalogue.AI_CREDITS if ai_credits else catalogue.PREMIUM_REQUESTS
+    )
     days = drift.days_to_read(candidates, newest, loaded, summaries, skus)
 
     def partitions_of_each_day() -> Iterator[tuple[date, str, str | None]]:

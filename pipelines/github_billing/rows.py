@@ -6,21 +6,14 @@ in product, SKU and unit): each row keeps the raw value beside the normalised on
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from pipelines.github_billing.catalogue import normalise_key, product_columns
 from pipelines.github_billing.settings import MAX_PARALLEL_REQUESTS, MONEY_SCALE, NO_COST_CENTER
-
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-def normalise_key(value: str | None) -> str:
-    """`Actions Linux` / `actions_linux` / ` ACTIONS-linux ` -> `actions_linux`."""
-    return _NON_WORD.sub("_", (value or "").strip().lower()).strip("_")
 
 
 def parse_usage_date(value: str) -> date:
@@ -116,12 +109,7 @@ def usage_item_row(
         "organization_name": item.get("organizationName") or "",
         "repository_name": repository or "",
         "repository_name_raw": repository,
-        "product": normalise_key(item.get("product")),
-        "product_raw": item.get("product"),
-        "sku": normalise_key(item.get("sku")),
-        "sku_raw": item.get("sku"),
-        "unit_type": normalise_key(item.get("unitType")),
-        "unit_type_raw": item.get("unitType"),
+        **product_columns(item.get("product"), item.get("sku"), item.get("unitType")),
         "quantity": as_decimal(item.get("quantity")),
         "price_per_unit": as_decimal(item.get("pricePerUnit")),
         "gross_amount": as_decimal(item.get("grossAmount")),
@@ -143,13 +131,8 @@ def model_usage_row(
         "usage_date": day,
         "cost_center_id": cost_center_id,
         "cost_center_name": cost_center_name,
-        "product": normalise_key(item.get("product")),
-        "product_raw": item.get("product"),
-        "sku": normalise_key(item.get("sku")),
-        "sku_raw": item.get("sku"),
+        **product_columns(item.get("product"), item.get("sku"), item.get("unitType")),
         "model": item.get("model") or "",
-        "unit_type": normalise_key(item.get("unitType")),
-        "unit_type_raw": item.get("unitType"),
         "price_per_unit": as_decimal(item.get("pricePerUnit")),
         "gross_quantity": as_decimal(item.get("grossQuantity")),
         "gross_amount": as_decimal(item.get("grossAmount")),
@@ -216,18 +199,6 @@ def cost_center_resource_rows(center: dict[str, Any]) -> Iterator[dict[str, Any]
             "resource_type_raw": resource.get("type"),
             "resource_name": resource.get("name") or "",
         }
-
-
-def product_columns(product: str | None, sku: str | None, unit: str | None) -> dict[str, Any]:
-    """Normalised product, SKU and unit type beside GitHub's raw values."""
-    return {
-        "product": normalise_key(product),
-        "product_raw": product,
-        "sku": normalise_key(sku),
-        "sku_raw": sku,
-        "unit_type": normalise_key(unit),
-        "unit_type_raw": unit,
-    }
 
 
 def user_usage_api_row(

@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 from dlt.common.utils import uniq_id_base64
 
-from pipelines.github_billing.rows import normalise_key, parse_usage_date
+from pipelines.github_billing import catalogue
+from pipelines.github_billing.rows import parse_usage_date
 from pipelines.github_billing.settings import MONEY_PRECISION, MONEY_SCALE
 
 DECIMAL = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
@@ -108,11 +109,11 @@ def usage_table(
         "organization_name": pc.fill_null(fields["organizationName"], ""),
         "repository_name": pc.fill_null(repository_raw, ""),
         "repository_name_raw": repository_raw,
-        "product": _per_distinct(fields["product"], normalise_key, TEXT),
+        "product": _products(fields["product"], fields["sku"]),
         "product_raw": fields["product"],
-        "sku": _per_distinct(fields["sku"], normalise_key, TEXT),
+        "sku": _per_distinct(fields["sku"], catalogue.canonical_sku, TEXT),
         "sku_raw": fields["sku"],
-        "unit_type": _per_distinct(fields["unitType"], normalise_key, TEXT),
+        "unit_type": _per_distinct(fields["unitType"], catalogue.canonical_unit, TEXT),
         "unit_type_raw": fields["unitType"],
         **{column: pc.fill_null(fields[name], _ZERO) for name, column in _AMOUNTS.items()},
         "extracted_at": pa.repeat(
@@ -153,3 +154,10 @@ def _per_distinct(column: pa.Array, convert: Callable[[Any], Any], type_: pa.Dat
         converted = pa.concat_arrays([converted, pa.array([convert(None)], type_)])
         indices = pc.fill_null(indices, len(converted) - 1)
     return pc.take(converted, indices)
+
+
+def _products(product: pa.Array, sku: pa.Array) -> pa.Array:
+    """`catalogue.canonical_product` per row, its rule applied once per distinct value."""
+    of_known_sku = _per_distinct(sku, catalogue.product_of_sku, TEXT)
+    spelled = _per_distinct(product, lambda p: catalogue.canonical("product", p), TEXT)
+    return pc.coalesce(of_known_sku, spelled)

@@ -25,7 +25,9 @@ with seat_days as (
 ),
 
 plan_skus as (
-    select * from {{ ref('copilot_plan_skus') }}
+    select plan_type, sku, list_price_per_month
+    from {{ ref('github_skus') }}
+    where is_seat_licence
 ),
 
 licence_lines as (
@@ -40,7 +42,7 @@ licence_lines as (
         sum(discount_amount) as discount_amount,
         sum(net_amount) as net_amount
     from {{ ref('stg_github_billing__usage_items') }}
-    where product = 'copilot' and unit_type = 'usermonths' and usage_date >= {{ rebuild_from }}
+    where sku in (select sku from plan_skus) and usage_date >= {{ rebuild_from }}
     group by usage_date, lower(organization_name), cost_center_id, sku
 ),
 

@@ -22,11 +22,7 @@ resolved as (
     select
         best_source.*,
         {{ resolved_cost_center_id('best_source') }},
-        case
-            when best_source.sku = 'copilot_ai_credits' or best_source.unit_type = 'credits'
-                then 'ai_credits'
-            else 'premium_requests'
-        end as billing_unit
+        coalesce({{ billing_unit('best_source') }}, 'premium_requests') as billing_unit
     from best_source
     {{ resolve_cost_center_join('best_source', 'copilot_user_usage_id') }}
 )

@@ -53,6 +53,8 @@ select
     product,
     sku,
     unit_type,
+    {{ billing_unit('costs') }} as billing_unit,
+    {{ is_seat_licence('costs') }} as is_seat_licence,
     quantity,
     price_per_unit,
     gross_amount,

@@ -10,7 +10,7 @@ with last_day as (
 licence_lines as (
     select sku, usage_date, price_per_unit, max(usage_date) over (partition by sku) as last_billed_date
     from {{ ref('fct_usage_costs') }}
-    where product = 'copilot' and unit_type = 'usermonths'
+    where is_seat_licence
 ),
 
 latest_prices as (
@@ -45,5 +45,6 @@ select
         as monthly_cost
 from idle
 left join latest_prices using (sku)
-left join {{ ref('copilot_plan_skus') }} as plan_skus using (plan_type)
+left join {{ ref('github_skus') }} as plan_skus
+    on plan_skus.plan_type = idle.plan_type and plan_skus.is_seat_licence
 left join {{ ref('dim_cost_centers') }} as cost_centers using (cost_center_id)

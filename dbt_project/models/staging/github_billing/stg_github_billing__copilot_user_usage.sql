@@ -12,7 +12,7 @@ renamed as (
         coalesce(organization, '') as organization_name,
         coalesce(cost_center_name, '') as cost_center_name,
         coalesce(model, '') as model_name,
-        {{ casing_columns() }},
+        {{ catalogue_columns() }},
         exceeds_quota as is_over_quota,
         {{ money('total_monthly_quota') }} as total_monthly_quota,
         {{ amount_and_load_columns() }}

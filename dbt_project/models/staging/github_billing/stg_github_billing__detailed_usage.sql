@@ -12,7 +12,7 @@ renamed as (
         coalesce(repository_name, '') as repository_name,
         coalesce(workflow_path, '') as workflow_path,
         coalesce(cost_center_name, '') as cost_center_name,
-        {{ casing_columns() }},
+        {{ catalogue_columns() }},
         {{ amount_and_load_columns() }}
     from source
 )

@@ -11,7 +11,7 @@ renamed as (
         coalesce(organization_name, '') as organization_name,
         coalesce(repository_name_raw, repository_name, '') as repository_name,
         repository_name_raw,
-        {{ casing_columns() }},
+        {{ catalogue_columns() }},
         {{ amount_and_load_columns() }}
     from source
 )

@@ -1,0 +1,20 @@
+{#- What a row bills (`licence`, `minutes`, `premium_requests`, `ai_credits`, ...) from the SKU
+    catalogue; for a SKU the catalogue does not know, what its unit says about Copilot usage
+    (the same rule as pipelines/github_billing/catalogue.py::billing_unit). -#}
+{% macro billing_unit(relation) -%}
+    coalesce(
+        (select skus.billing_unit from {{ ref('github_skus') }} as skus where skus.sku = {{ relation }}.sku),
+        case {{ relation }}.unit_type
+            when 'ai_credits' then 'ai_credits'
+            when 'requests' then 'premium_requests'
+        end
+    )
+{%- endmacro %}
+
+{#- Whether a row is a Copilot seat licence line, allocated to seat holders. -#}
+{% macro is_seat_licence(relation) -%}
+    coalesce(
+        (select skus.is_seat_licence from {{ ref('github_skus') }} as skus where skus.sku = {{ relation }}.sku),
+        false
+    )
+{%- endmacro %}
