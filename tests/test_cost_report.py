@@ -221,7 +221,7 @@ def test_the_report_sits_beside_its_database() -> None:
 
 def test_the_demo_writes_the_report_and_says_where(tmp_path: Path) -> None:
     db = tmp_path / "demo.duckdb"
-    small = ["--days", "20", "--repos", "3", "--seat-holders", "5", "--cost-centers", "2"]
+    small = ["--days", "5", "--repos", "3", "--seat-holders", "5", "--cost-centers", "2"]
     done = run_cli("demo", "--db", str(db), *small, env={})
     assert done.returncode == 0, done.stderr
     assert f"Cost report: {tmp_path / 'demo-report.html'}" in done.stdout
