@@ -265,8 +265,9 @@ def _checked_load(
 
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = _config()
-    return _run(
-        _db_path(args, "data/github_billing.duckdb"),
+    db_path = _db_path(args, "data/github_billing.duckdb")
+    code = _run(
+        db_path,
         cfg,
         _parse_day(args.since, "--since"),
         _parse_day(args.until, "--until"),
@@ -274,6 +275,40 @@ def cmd_run(args: argparse.Namespace) -> int:
         today=args.today,
         full_refresh=args.full_refresh,
     )
+    return _report_after_run(code, db_path, args)
+
+
+def _report_after_run(code: int, db_path: Path, args: argparse.Namespace) -> int:
+    """A run that built the models writes the cost report; one that could not write it has
+    still loaded and built everything, so it only warns (`github-billing report` retries)."""
+    if code != 0 or args.no_build or args.no_report:
+        return code
+    from pipelines.cost_report import ReportError, default_report_path, write_report
+
+    try:
+        written = write_report(db_path, default_report_path(db_path))
+    except ReportError as exc:
+        print(f"warning: the cost report was not written: {exc}", file=sys.stderr)
+        return code
+    print(f"Cost report: {written.path} ({written.size_bytes / 1e6:.1f} MB)")
+    return code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipelines.cost_report import ReportError, default_report_path, write_report
+
+    db_path = _db_path(args, "data/github_billing.duckdb")
+    try:
+        written = write_report(
+            db_path, Path(args.out) if args.out else default_report_path(db_path), args.months
+        )
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    print(
+        f"Cost report for {written.period.start} to {written.period.end}: {written.path} "
+        f"({written.size_bytes / 1e6:.1f} MB; opens in any browser, offline)"
+    )
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -384,9 +419,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "start_date": ent.first_day,
             "lookback_days": 7,
         }
-        return _run(db_path, cfg, None, None, build=not args.no_build, today=ent.today.isoformat())
+        code = _run(db_path, cfg, None, None, build=not args.no_build, today=ent.today.isoformat())
     finally:
         sim.stop()
+    return _report_after_run(code, db_path, args)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -405,6 +441,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         sim.serve_forever()
     return 0
+
+
+def _add_no_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-report", action="store_true", help="do not write the HTML cost report after the build"
+    )
 
 
 def _add_enterprise_shape(p: argparse.ArgumentParser) -> None:
@@ -438,6 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="backfill from this UTC date (YYYY-MM-DD)")
     p.add_argument("--until", help="backfill up to this UTC date, included")
     p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
+    _add_no_report(p)
     p.add_argument(
         "--full-refresh",
         action="store_true",
@@ -475,8 +518,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run the whole pipeline on a built-in demo enterprise")
     p.add_argument("--db", help="DuckDB file (default data/demo.duckdb)")
     p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
+    _add_no_report(p)
     _add_enterprise_shape(p)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "report",
+        help="write the cost report: one HTML file with charts that opens offline",
+        description="Write a self-contained HTML cost report (charts and the numbers behind "
+        "them) from the marts of a DuckDB file: the warehouse, or a snapshot of it.",
+    )
+    p.add_argument(
+        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
+    )
+    p.add_argument("--out", help="HTML file to write (default: report.html beside the database)")
+    p.add_argument("--months", type=int, help="only the last N calendar months (default: all)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("simulate", help="serve the local GitHub billing API on a port")
     p.add_argument("--port", type=int, default=8765)
