@@ -179,15 +179,14 @@ def test_a_day_read_again_after_its_first_load_is_listed(built_db: Path, tmp_pat
     assert re.search(r'data-table="reread-days".*?<td>2026-08-01</td>', html, re.S)
 
 
-def test_unrecognised_skus_appear_once_the_catalogue_flags_them(
+def test_skus_the_catalogue_does_not_know_are_listed_with_their_dollars(
     built_db: Path, tmp_path: Path
 ) -> None:
-    assert "Unrecognised SKUs" not in write_report(built_db, tmp_path / "a.html").path.read_text()
+    assert "Unrecognised SKUs: 0" in write_report(built_db, tmp_path / "a.html").path.read_text()
     flagged = edited_copy(
         built_db,
         tmp_path / "flagged.duckdb",
-        "alter table marts.dim_products add column is_known boolean default true; "
-        "update marts.dim_products set is_known = false where sku = 'actions_windows'",
+        "update marts.dim_products set is_known_sku = false where sku = 'actions_windows'",
     )
     ((net,),) = query(
         built_db, "select sum(net_amount) from marts.fct_usage_costs where sku = 'actions_windows'"

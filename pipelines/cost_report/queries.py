@@ -18,7 +18,6 @@ from pipelines.ops import OPS_SCHEMA, RUNS_TABLE
 MARTS = "marts"
 TEST_RESULTS_TABLE = f"{OPS_SCHEMA}.dbt_test_results"  # macros/record_test_results.sql
 # The flag the SKU catalogue adds to dim_products; the panel row appears once it exists.
-KNOWN_SKU_COLUMNS = ("is_known", "is_known_sku")
 REQUIRED_MARTS = (
     "fct_usage_costs",
     "fct_daily_cost_by_cost_center",
@@ -284,16 +283,13 @@ class MartsReader:
         )
 
     # -- data quality ----------------------------------------------------------------------------
-    def known_sku_column(self) -> str | None:
-        columns = self._columns(MARTS, "dim_products")
-        return next((c for c in KNOWN_SKU_COLUMNS if c in columns), None)
-
-    def unknown_skus(self, column: str) -> Rows:
+    def unknown_skus(self) -> Rows:
+        """Billed SKUs the SKU catalogue does not know (kept as GitHub spelled them)."""
         return self._rows(
             "select p.product, p.sku, p.sku_raw_spellings, coalesce(sum(u.net_amount), 0) "
             "from {marts}.dim_products p left join {marts}.fct_usage_costs u "
             "on u.product_sku_id = p.product_sku_id and u.usage_date between ? and ? "
-            f"where not coalesce(p.{column}, false) group by all order by all"
+            "where p.is_billed and not p.is_known_sku group by all order by all"
         )
 
     def reread_days(self) -> Rows:

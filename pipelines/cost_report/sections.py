@@ -371,22 +371,20 @@ def actions(reader: MartsReader, skus: dict[str, str]) -> Section:
 
 def data_quality(reader: MartsReader) -> Section:
     blocks = [_test_block(reader.last_test_run())]
-    column = reader.known_sku_column()
-    if column is not None:
-        unknown = reader.unknown_skus(column)
-        blocks.append(
-            Block(
-                f"Unrecognised SKUs: {len(unknown)}",
-                table=Table(
-                    "unknown-skus",
-                    ["Product", "SKU", "GitHub's spelling", "Net cost"],
-                    [[text(p), text(s), text(raw), money(net)] for p, s, raw, net in unknown],
-                )
-                if unknown
-                else None,
-                note="SKUs the SKU catalogue does not know; their dollars are in every total.",
+    unknown = reader.unknown_skus()
+    blocks.append(
+        Block(
+            f"Unrecognised SKUs: {len(unknown)}",
+            table=Table(
+                "unknown-skus",
+                ["Product", "SKU", "GitHub's spelling", "Net cost"],
+                [[text(p), text(s), text(raw), money(net)] for p, s, raw, net in unknown],
             )
+            if unknown
+            else None,
+            note="SKUs the SKU catalogue does not know; their dollars are in every total.",
         )
+    )
     reread = reader.reread_days()
     blocks.append(
         Block(
