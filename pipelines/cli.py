@@ -373,10 +373,7 @@ def cmd_migrate_storage(args: argparse.Namespace) -> int:
     db_path = _db_path(args, "data/github_billing.duckdb")
     if not db_path.is_file():
         raise UsageError(f"There is no DuckDB file at {db_path}: point --db at one.")
-    try:
-        storage.storage_version()
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    _config()  # a mistyped key or duckdb_storage_version is refused before the file is touched
     with ops.run_lock(db_path):
         print(storage.migrate(db_path, ops.open_db(db_path)).sentence)
     return 0
