@@ -71,6 +71,7 @@ def _validate_base_url(url: str) -> str:
 def _config() -> dict[str, Any]:
     import dlt
 
+    from pipelines import storage
     from pipelines.config_check import unknown_key_problems
     from pipelines.github_billing.rows import parallel_requests
 
@@ -97,6 +98,10 @@ def _config() -> dict[str, Any]:
             parallel = parallel_requests(parallel)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    try:
+        storage.storage_version()  # the files' format: refused before any file is made
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     start = get("start_date")
     if start is not None:
         text = str(start)[:10] if isinstance(start, date) else str(start)
@@ -236,8 +241,12 @@ def _checked_load(
         source_args["lookback_days"] = int(cfg["lookback_days"])
     if cfg.get("max_parallel_requests") is not None:
         source_args["max_parallel_requests"] = cfg["max_parallel_requests"]
+    from pipelines import bi_publish, progress
+
+    shown = progress.RunProgress.for_stream(sys.stderr)
     try:
-        result = runner.load(db_path, client, cfg["access_token"], **source_args)
+        with shown.load(client):
+            result = runner.load(db_path, client, cfg["access_token"], **source_args)
         record.rows_per_table = result.rows_loaded
         print(
             f"Loaded {sum(result.rows_loaded.values()):,} rows with {result.requests_made} API "
@@ -248,9 +257,11 @@ def _checked_load(
         for warning in client.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         if build:
-            runner.build_models(db_path, full_refresh=full_refresh)
+            with shown.build() as on_dbt_event:
+                runner.build_models(db_path, full_refresh=full_refresh, callbacks=[on_dbt_event])
             print("dbt build: all models and tests passed.")
-    except runner.RunFailed as exc:
+            _publish_for_bi(db_path, client)
+    except (runner.RunFailed, bi_publish.PublishFailed) as exc:
         record.error = str(exc)
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -261,6 +272,21 @@ def _checked_load(
     record.outcome, record.error = "success", " ".join(client.warnings) or None
     print(summary.render(db_path))
     return 0
+
+
+def _publish_for_bi(db_path: Path, client: Any) -> None:
+    """The marts into the BI file and Parquet; a snapshot Windows could not put in place is a
+    warning (kept in the run log), not a failure."""
+    from pipelines import bi_publish
+
+    published = bi_publish.publish(db_path)
+    print(
+        f"BI file (open it from BI tools; runs never lock it): {published.database}; "
+        f"Parquet: {published.parquet_dir}/ ({len(published.tables)} marts)."
+    )
+    for warning in published.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    client.warnings.extend(published.warnings)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -314,7 +340,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     import json
 
-    from pipelines import ops
+    from pipelines import bi_publish, ops
 
     db_path = _db_path(args, "data/github_billing.duckdb")
     try:
@@ -328,6 +354,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                     "state": health.state,
                     "sentence": health.sentence,
                     "database": str(db_path),
+                    "bi_database": str(bi_publish.bi_database_for(db_path)),
                     "last_runs": health.last_runs,
                 },
                 default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v),
@@ -372,6 +399,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not result.rows_per_table:
         print("Nothing new to load.")
     print(f"DuckDB file: {db_path}")
+    return 0
+
+
+def cmd_migrate_storage(args: argparse.Namespace) -> int:
+    from pipelines import ops, storage
+
+    db_path = _db_path(args, "data/github_billing.duckdb")
+    if not db_path.is_file():
+        raise UsageError(f"There is no DuckDB file at {db_path}: point --db at one.")
+    _config()  # a mistyped key or duckdb_storage_version is refused before the file is touched
+    with ops.run_lock(db_path):
+        print(storage.migrate(db_path, ops.open_db(db_path)).sentence)
     return 0
 
 
@@ -514,6 +553,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="Stale when the last successful run is older than this (default 36)",
     )
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser(
+        "migrate-storage",
+        help="rewrite a DuckDB file in duckdb_storage_version's format (default v1.4.0), "
+        "keeping a backup",
+    )
+    p.add_argument(
+        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
+    )
+    p.set_defaults(func=cmd_migrate_storage)
 
     p = sub.add_parser("demo", help="run the whole pipeline on a built-in demo enterprise")
     p.add_argument("--db", help="DuckDB file (default data/demo.duckdb)")
