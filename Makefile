@@ -5,10 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo run check report test lint format dbt docs bench clean
+.PHONY: help venv demo run check report test lint format dbt docs bench clean focus-validator
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,5 +53,21 @@ docs: $(STAMP) ## build the dbt docs site (offline) into dbt_project/target
 bench: $(STAMP) ## benchmarks on a large simulated enterprise (ratios against in-run baselines)
 	$(BIN)/python -m bench $(ARGS)
 
+# The FinOps Foundation's focus-validator needs Python >= 3.12 (pyenv's on these machines, or
+# PYTHON312=...), so it has a venv of its own. It pins numpy<2 but not pyarrow, and with
+# pyarrow 26 every rule fails: hence pyarrow<26.
+FOCUS_VENV  := .venv-focus
+FOCUS_STAMP := $(FOCUS_VENV)/.installed
+PYTHON312   ?= $(or $(lastword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12)),$(shell command -v python3.12 2>/dev/null))
+
+$(FOCUS_STAMP): | $(STAMP)
+	@test -n "$(PYTHON312)" || { echo "focus-validator needs Python 3.12: install it (pyenv install 3.12) or set PYTHON312=/path/to/python3.12"; exit 2; }
+	rm -rf $(FOCUS_VENV)
+	$(BIN)/uv venv --quiet --python $(PYTHON312) $(FOCUS_VENV)
+	$(BIN)/uv pip install --quiet --python $(FOCUS_VENV)/bin/python --compile-bytecode 'focus-validator==2.2.1' 'pyarrow<26'
+	touch $(FOCUS_STAMP)
+
+focus-validator: $(FOCUS_STAMP) ## the FOCUS validator in .venv-focus (used by the focus tests)
+
 clean: ## remove the virtualenv, data and dbt artifacts
-	rm -rf $(VENV) data dbt_project/target dbt_project/logs
+	rm -rf $(VENV) $(FOCUS_VENV) data dbt_project/target dbt_project/logs

@@ -541,6 +541,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_import)
 
+    p = sub.add_parser("export", help="write the costs in an open format for FinOps tools")
+    from pipelines.focus_export import add_command as add_focus_export
+
+    add_focus_export(p.add_subparsers(dest="export_format", required=True))
+
     p = sub.add_parser("status", help="connection health: Pending Data, Healthy, Stale or Error")
     p.add_argument(
         "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"

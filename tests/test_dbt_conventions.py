@@ -15,6 +15,7 @@ PREFIXES = {
     "staging": ("stg_github_billing__",),
     "intermediate": ("int_",),
     "marts": ("fct_", "dim_"),
+    "focus": ("focus_",),
 }
 # Named by the issue that asked for it: the FinOps action list, not a fact or a dimension.
 NAMED_EXCEPTIONS = {"idle_copilot_seats"}

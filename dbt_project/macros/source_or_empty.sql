@@ -29,6 +29,9 @@
         'discount_quantity': money, 'net_quantity': money, 'gross_amount': money,
         'discount_amount': money, 'net_amount': money} -%}
     {%- set tables = {
+        'billing_accounts': {
+            'billing_account_id': 'varchar', 'billing_account_kind': 'varchar',
+            'billing_account_name': 'varchar', 'api_base_url': 'varchar'},
         'usage_items': {
             'usage_date': 'date', 'date_raw': 'varchar', 'cost_center_id': 'varchar',
             'organization_name': 'varchar', 'repository_name': 'varchar',
@@ -66,7 +69,7 @@
     } -%}
     {%- set columns = dict(tables[table_name]) -%}
     {%- do columns.update(load) -%}
-    {%- if table_name not in ('copilot_seats', 'cost_centers', 'cost_center_resources') -%}
+    {%- if table_name not in ('billing_accounts', 'copilot_seats', 'cost_centers', 'cost_center_resources') -%}
         {%- do columns.update(casing) -%}
     {%- endif -%}
     {{ return(columns) }}

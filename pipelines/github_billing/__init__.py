@@ -1,10 +1,10 @@
 """The `github_billing` dlt source: GitHub Enterprise Cloud's Enhanced Billing Platform.
 
-Resources: `usage_items` (daily, per cost-center partition), `premium_request_usage` and
-`ai_credit_usage` (daily, per partition, by model), `copilot_seats` (daily snapshots),
-`cost_centers` and `cost_center_resources` (active and deleted); from GitHub's usage-report
-exports, `copilot_user_usage` (per user and model) and `detailed_usage` (per user, repository
-and workflow).
+Resources: `billing_accounts` (the enterprise itself), `usage_items` (daily, per cost-center
+partition), `premium_request_usage` and `ai_credit_usage` (daily, per partition, by model),
+`copilot_seats` (daily snapshots), `cost_centers` and `cost_center_resources` (active and
+deleted); from GitHub's usage-report exports, `copilot_user_usage` (per user and model) and
+`detailed_usage` (per user, repository and workflow).
 """
 
 from __future__ import annotations
@@ -133,7 +133,15 @@ def github_billing(
         name="cost_center_resources",
         write_disposition={"disposition": "merge", "strategy": "scd2"},  # type: ignore[arg-type]
     )(directory)
+    accounts = dlt.resource(
+        r.billing_accounts,
+        name="billing_accounts",
+        write_disposition="merge",
+        primary_key="billing_account_id",
+        columns=r.BILLING_ACCOUNT_COLUMNS,
+    )(api)
     resources = [
+        accounts,
         centers,
         center_resources,
         usage,

@@ -5,9 +5,9 @@ GitHub spells the same thing differently in each place: display names in `/usage
 (`copilot_for_business`), and report CSVs (`copilot_ai_credit`, `ai-credits`, `user-months`).
 The catalogue is two dbt seeds, so the loader, the CSV parser and the dbt models read the same
 file: `github_skus.csv` (one row per canonical SKU: product, billing unit, canonical unit, seat
-licence, plan, list price, FOCUS service category) and `github_spellings.csv` (a spelling, after
-`normalise_key`, and what it means). A spelling the catalogue does not know is kept as GitHub
-spelled it (normalised) and flagged, never dropped and never guessed.
+licence, plan, list price, FOCUS service name and category) and `github_spellings.csv` (a
+spelling, after `normalise_key`, and what it means). A spelling the catalogue does not know is
+kept as GitHub spelled it (normalised) and flagged, never dropped and never guessed.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class Sku:
     is_seat_licence: bool
     plan_type: str | None
     list_price_per_month: Decimal | None
+    service_name: str
     service_category: str
     service_subcategory: str
 
@@ -66,6 +67,7 @@ def skus() -> dict[str, Sku]:
                 list_price_per_month=(
                     Decimal(row["list_price_per_month"]) if row["list_price_per_month"] else None
                 ),
+                service_name=row["service_name"],
                 service_category=row["service_category"],
                 service_subcategory=row["service_subcategory"],
             )

@@ -428,6 +428,27 @@ def copilot_seats(
         )
 
 
+BILLING_ACCOUNT_COLUMNS: TTableSchemaColumns = {
+    "billing_account_id": {"data_type": "text", "nullable": False},
+    "billing_account_kind": {"data_type": "text", "nullable": False},
+    "billing_account_name": {"data_type": "text", "nullable": False},
+    "api_base_url": {"data_type": "text", "nullable": False},
+    "extracted_at": {"data_type": "timestamp"},
+}
+
+
+def billing_accounts(api: GitHubClient) -> Iterator[dict[str, Any]]:
+    """The account this store bills (the enterprise): nothing in GitHub's usage rows names it,
+    and exports such as FOCUS need it as their billing account. No request is sent."""
+    yield {
+        "billing_account_id": api.enterprise,
+        "billing_account_kind": "enterprise",
+        "billing_account_name": api.enterprise,
+        "api_base_url": api.base_url,
+        "extracted_at": _now(),
+    }
+
+
 def cost_centers(directory: CostCenterDirectory) -> Iterator[dict[str, Any]]:
     extracted_at = _now()
     for center in directory.all():

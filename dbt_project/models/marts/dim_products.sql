@@ -61,6 +61,7 @@ select
     coalesce(catalogue.billing_unit = 'licence', false) as is_licence,
     coalesce(catalogue.is_seat_licence, false) as is_seat_licence,
     catalogue.plan_type,
+    catalogue.service_name,
     catalogue.service_category,
     catalogue.service_subcategory,
     catalogue.sku is not null as is_known_sku,

@@ -1,0 +1,15 @@
+with source as (
+    {{ source_or_empty('github_billing', 'billing_accounts') }}
+),
+
+renamed as (
+    select
+        billing_account_id,
+        billing_account_kind,
+        billing_account_name,
+        api_base_url,
+        {{ utc_timestamp('extracted_at') }} as extracted_at
+    from source
+)
+
+select * from renamed
