@@ -88,8 +88,8 @@ def _give_way(table: str, sources: list[Source], merged: Merged) -> list[tuple[S
             )
         else:
             merged.notes.append(
-                f"{_span(days)} of the {poorer} report {name} were skipped: {table} has them "
-                f"from a {richer} report."
+                f"The {poorer} rows of {name} for {_span(days)} were skipped: {table} has "
+                f"those days from a {richer} report."
             )
     return kept
 
