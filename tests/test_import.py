@@ -15,12 +15,14 @@ from pipelines.report_import import import_reports
 from pipelines.runner import RunFailed
 from pipelines.simulator import Simulator
 from pipelines.simulator import reports as sim_reports
+from pipelines.simulator.csv_dialects import DIALECTS
 from tests.conftest import make_enterprise
 from tests.test_cli import run_cli
 from tests.test_exports import load_exports, user_net
 from tests.test_source import RAW, query
 
 ENT = make_enterprise()
+REFERENCE = DIALECTS["reference"]  # for tests that edit a file's text
 MAY, JUNE_END = date(2026, 5, 20), date(2026, 6, 10)
 
 
@@ -83,7 +85,9 @@ def test_the_format_is_read_from_the_header(header: str, expected: str | None) -
 
 
 def test_a_damaged_line_is_named_by_file_and_line() -> None:
-    content = sim_reports.report_files(ENT, "ai_credit", date(2026, 6, 1), date(2026, 6, 1))[0]
+    content = sim_reports.report_files(
+        ENT, "ai_credit", date(2026, 6, 1), date(2026, 6, 1), dialect=REFERENCE
+    )[0]
     lines = content.decode().splitlines(keepends=True)
     lines[3] = lines[3].replace(",", ";", 2)
     with pytest.raises(ReportFormatError, match=r"^june\.csv, line 4: \d+ fields where the header"):
@@ -184,15 +188,15 @@ def test_ai_credit_lines_in_a_premium_request_shaped_file_are_told_by_their_unit
     assert {row["report_type"] for row in found.rows.values()} == {"ai_credit"}
 
 
-def _split_by_organization(content: bytes, folder: Path, stem: str) -> list[Path]:
-    """A report as two files of disjoint organizations (as an org owner downloads them)."""
-    header, *lines = content.decode().splitlines(keepends=True)
-    column = header.rstrip().split(",").index("organization")
-    orgs = sorted({line.split(",")[column] for line in lines})
+def _split_by_organization(first: date, last: date, folder: Path) -> list[Path]:
+    """A detailed report as two files of disjoint organizations (as org owners download it)."""
+    records = sim_reports.report_records(ENT, "detailed", first, last)
+    orgs = sorted({str(r["organization"]) for r in records})
     paths = []
     for n, half in enumerate((orgs[: len(orgs) // 2], orgs[len(orgs) // 2 :])):
-        paths.append(folder / f"{stem}_orgs{n}.csv")
-        paths[-1].write_text(header + "".join(x for x in lines if x.split(",")[column] in half))
+        paths.append(folder / f"detailed_orgs{n}.csv")
+        part = [r for r in records if r["organization"] in half]
+        paths[-1].write_bytes(sim_reports.dialect_of(ENT).write("detailed", part))
     return paths
 
 
@@ -204,8 +208,8 @@ def test_imports_one_by_one_in_any_order_equal_one_import_of_them_all(tmp_path: 
     overlap.write_bytes(
         sim_reports.report_files(ENT, "premium_request", date(2026, 5, 25), date(2026, 6, 3))[0]
     )
-    detailed = sim_reports.report_files(ENT, "detailed", date(2026, 6, 5), date(2026, 6, 15))[0]
-    paths += [overlap, *_split_by_organization(detailed, tmp_path, "detailed_june"), paths[0]]
+    halves = _split_by_organization(date(2026, 6, 5), date(2026, 6, 15), tmp_path)
+    paths += [overlap, *halves, paths[0]]
     at_once = tmp_path / "at_once.duckdb"
     import_reports(at_once, paths)
     for order, name in ((paths, "forward"), (paths[::-1], "backward")):
@@ -242,7 +246,9 @@ def test_a_richer_report_replaces_a_coarser_one_and_says_so(tmp_path: Path) -> N
 def test_a_restated_download_is_named_and_resolved_the_same_whatever_the_order(
     tmp_path: Path,
 ) -> None:
-    content = sim_reports.report_files(ENT, "ai_credit", date(2026, 6, 1), date(2026, 6, 2))[0]
+    content = sim_reports.report_files(
+        ENT, "ai_credit", date(2026, 6, 1), date(2026, 6, 2), dialect=REFERENCE
+    )[0]
     header, first, *rest = content.decode().splitlines(keepends=True)
     cells = first.split(",")
     net = header.split(",").index("net_amount")

@@ -433,3 +433,28 @@ def test_marts_label_ai_credits_and_leave_out_the_backfill_rows(tmp_path: Path) 
         ("2026-04-30", "premium_requests", Decimal(12), Decimal("0.48")),
         ("2026-05-01", "premium_requests", Decimal(12), Decimal("0.48")),
     ]
+
+
+@pytest.mark.parametrize(
+    ("day", "quantity", "quota", "flagged"),
+    [
+        ("2026-04-24", "0", "300", True),  # no quantity but a quota: the viewer drops it
+        ("2026-04-27", "10", "0", True),  # a quota-0 premium-request row: no real charge
+        ("2026-04-27", "10", "", True),  # a blank quota is 0 to the viewer
+        ("2026-04-27", "10", "Unlimited", False),  # a word is a quota
+        ("2026-04-27", "0", "Unlimited", True),
+        ("2026-04-27", "10", "300", False),
+        ("2026-04-23", "10", "0", False),  # outside the window
+        ("2026-05-01", "0", "300", False),
+    ],
+)
+def test_the_backfill_window_rule(day: str, quantity: str, quota: str, flagged: bool) -> None:
+    from pipelines.github_billing.report_csv import Line, shape_record
+
+    header = ["date", "username", "product", "sku", "model", "quantity", "unit_type"]
+    header += ["applied_cost_per_quantity", "gross_amount", "discount_amount", "net_amount"]
+    header += ["exceeds_quota", "total_monthly_quota"]
+    values = [day, "mona", "copilot", "copilot_premium_request", "GPT-5", quantity, "requests"]
+    values += ["0.04", "0.4", "0", "0.4", "False", quota]
+    line = Line(dict(zip(header, values, strict=True)), {})
+    assert shape_record("premium_request", line)["is_transition_backfill"] is flagged

@@ -225,15 +225,17 @@ def is_transition_backfill(row: dict[str, Any]) -> bool:
     """GitHub's report viewer's rule for the back-filled days 2026-04-24..30: a row with no
     quantity but a quota is dropped, a premium-request row with quota 0 carries no real charge
     (it keeps the row, zeroes its quantity and money, halves its AI-credit columns). Either
-    way the row is not usage to bill; the viewer reads a blank or non-numeric quota as 0."""
+    way the row is not usage to bill. A blank quota is 0, as the viewer reads it; a word
+    (`Unlimited`) is a quota, which the viewer's arithmetic would also call 0."""
     first, last = TRANSITION_BACKFILL_DAYS
     if not first <= row["usage_date"] <= last:
         return False
-    quota = row["total_monthly_quota"] or Decimal(0)
-    if row["quantity"] == 0 and quota != 0:
+    quota, worded = row["total_monthly_quota"], row["total_monthly_quota_raw"]
+    has_quota = quota != 0 if quota is not None else worded is not None
+    if row["quantity"] == 0 and has_quota:
         return True
     is_requests = catalogue.billing_unit(row["sku"], row["unit_type"]) == catalogue.PREMIUM_REQUESTS
-    return quota == 0 and is_requests
+    return not has_quota and is_requests
 
 
 def _priced_premium_requests(quantity: Decimal, exceeds: bool | None) -> dict[str, Any]:
