@@ -391,11 +391,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         f"Read {result.lines:,} lines from {result.files} files "
         f"({', '.join(sorted(result.formats))})."
     )
-    for note in result.skipped:
+    for note in result.notes:
         print(f"note: {note}")
     for table, count in sorted(result.rows_per_table.items()):
         first, last = result.days_per_table[table]
-        print(f"  {table:<20} {count:>9,} rows, {first} to {last} (whole days replaced)")
+        print(f"  {table:<20} {count:>9,} rows, {first} to {last} (whole days rewritten)")
     if not result.rows_per_table:
         print("Nothing new to load.")
     print(f"DuckDB file: {db_path}")

@@ -1,6 +1,7 @@
 """`github-billing import`: usage-report CSVs saved from GitHub's billing pages into the same raw
-tables the export API fills, by whole days, so importing twice (or over API data) changes
-nothing."""
+tables the export API fills. Each file is read on its own, then combined with what is loaded for
+the days it covers (`report_merge.py`), so the tables depend on the set of files imported, not
+on their order, and importing a file twice changes nothing."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ from pipelines.github_billing import resources as r
 from pipelines.github_billing.report_csv import (
     COPILOT_USER_USAGE,
     DETAILED_USAGE,
-    RICHER,
     ReportFormatError,
     ReportRows,
 )
 from pipelines.github_billing.settings import RAW_DATASET
+from pipelines.report_merge import Source, merge
 from pipelines.runner import RunFailed, make_pipeline
 
 COLUMNS = {
@@ -38,76 +39,66 @@ class ImportResult:
     formats: set[str] = field(default_factory=set)
     rows_per_table: dict[str, int] = field(default_factory=dict)
     days_per_table: dict[str, tuple[date, date]] = field(default_factory=dict)
-    skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
-def read_files(paths: Sequence[Path]) -> ReportRows:
+@dataclass
+class ReadFile:
+    name: str
+    rows: ReportRows
+
+
+def read_files(paths: Sequence[Path]) -> list[ReadFile]:
     """Every file parsed before anything loads: one damaged file loads nothing at all."""
-    found = ReportRows()
+    found = []
     for path in paths:
         if not path.is_file():
             raise RunFailed(f"{path} is not a file: give the path of a downloaded report CSV.")
+        rows = ReportRows()
         try:
             with path.open(encoding="utf-8-sig", newline="") as handle:
-                found.read(handle, str(path))
+                rows.read(handle, str(path))
         except UnicodeDecodeError as exc:
             raise RunFailed(
                 f"{path} is not UTF-8 text (byte {exc.start}): is it a report CSV? Nothing "
                 "was imported."
             ) from None
         except ReportFormatError as exc:
-            raise RunFailed(f"{exc} Nothing was imported.") from None
+            raise RunFailed(f"{exc}; nothing was imported.") from None
+        found.append(ReadFile(str(path), rows))
     return found
 
 
-def _days_loaded_from(db_path: Path, table: str, report_types: Sequence[str]) -> set[date]:
-    if not db_path.exists():
-        return set()
+def _complete(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Every column of the table, so rows read back compare with rows parsed."""
+    return {name: row.get(name) for name in COLUMNS[table]}
+
+
+def loaded_rows(db_path: Path, table: str, days: set[date]) -> list[dict[str, Any]]:
+    """What the table holds for these days (nothing when the file or table does not exist)."""
+    if not db_path.exists() or not days:
+        return []
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        found = con.execute(
-            f'select distinct usage_date from {RAW_DATASET}."{table}" '
-            f"where report_type in ({', '.join('?' * len(report_types))})",
-            list(report_types),
-        ).fetchall()
+        cursor = con.execute(
+            f'select * from {RAW_DATASET}."{table}" where usage_date in (select unnest(?::date[]))',
+            [sorted(days)],
+        )
+        names = [d[0] for d in cursor.description]
+        return [
+            _complete(table, dict(zip(names, values, strict=True))) for values in cursor.fetchall()
+        ]
     except duckdb.CatalogException:
-        return set()
+        return []
     finally:
         con.close()
-    return {day for (day,) in found}
-
-
-def _keep(db_path: Path, table: str, rows: list[dict[str, Any]], result: ImportResult) -> list:
-    """Drop the days of a poorer format (legacy, summarized) that a richer one already holds,
-    in the database or in this import: they would replace better rows with coarser ones."""
-    kept = rows
-    for poorer, richer in RICHER.items():
-        covered = _days_loaded_from(db_path, table, richer)
-        covered |= {row["usage_date"] for row in kept if row["report_type"] in richer}
-        dropped = {
-            row["usage_date"]
-            for row in kept
-            if row["report_type"] == poorer and row["usage_date"] in covered
-        }
-        if dropped:
-            kept = [
-                row
-                for row in kept
-                if not (row["report_type"] == poorer and row["usage_date"] in dropped)
-            ]
-            result.skipped.append(
-                f"{len(dropped)} days of the {poorer} report ({min(dropped)} to "
-                f"{max(dropped)}) were skipped: {table} already has them from a "
-                f"{' or '.join(richer)} report."
-            )
-    return kept
 
 
 @dlt.source(name="github_billing", max_table_nesting=0)
 def github_billing_reports(
     tables: dict[str, list[dict[str, Any]]],
 ) -> Sequence[DltResource]:
-    """Rows of imported report files, merged by whole day like the export resources."""
+    """Whole days of imported report rows, merged by day like the export resources."""
     return [
         dlt.resource(
             rows,
@@ -122,17 +113,29 @@ def github_billing_reports(
 
 
 def import_reports(db_path: Path, paths: Sequence[Path]) -> ImportResult:
-    found = read_files(paths)
-    result = ImportResult(files=len(paths), lines=found.lines, formats=set(found.formats))
+    files = read_files(paths)
+    result = ImportResult(files=len(paths))
+    for file in files:
+        result.lines += file.rows.lines
+        result.formats |= file.rows.formats
     extracted_at = datetime.now(UTC)
     tables: dict[str, list[dict[str, Any]]] = {}
     for table in COLUMNS:
-        rows = _keep(db_path, table, found.for_table(table), result)
-        tables[table] = [{**row, "extracted_at": extracted_at} for row in rows]
-        if rows:
-            days = [row["usage_date"] for row in rows]
-            result.rows_per_table[table] = len(rows)
-            result.days_per_table[table] = (min(days), max(days))
+        sources = [
+            Source(
+                file.name,
+                [_complete(table, {**row, "extracted_at": extracted_at}) for row in rows],
+            )
+            for file in files
+            if (rows := file.rows.for_table(table))
+        ]
+        days = {row["usage_date"] for source in sources for row in source.rows}
+        merged = merge(table, loaded_rows(db_path, table, days), sources)
+        result.notes += merged.notes
+        tables[table] = merged.rows
+        if merged.rows:
+            result.rows_per_table[table] = len(merged.rows)
+            result.days_per_table[table] = (min(merged.days), max(merged.days))
     if any(tables.values()):
         make_pipeline(db_path).run(github_billing_reports(tables), loader_file_format="parquet")
     return result

@@ -15,7 +15,7 @@ from pipelines.github_billing import GitHubClient
 from pipelines.github_billing.client import origin, trusted_origins
 from pipelines.github_billing.exports import ExportFailed, UsageExports, report_ranges
 from pipelines.runner import load
-from pipelines.simulator import EnterpriseSize, Simulator, server
+from pipelines.simulator import EnterpriseSize, Simulator, csv_dialects, server
 from pipelines.simulator import reports as sim_reports
 from pipelines.simulator.server import DEMO_TOKEN, DownloadHost, Fault
 from tests.conftest import TODAY, load_into, make_enterprise
@@ -40,6 +40,18 @@ def user_net(db: Path) -> dict[tuple[str, str], Decimal]:
         f"select usage_date, username, sum(net_amount) from {RAW}.copilot_user_usage group by 1, 2",
     )
     return {(d.isoformat(), u): Decimal(n) for d, u, n in found}
+
+
+def days_where_detailed_differs_from_usage(db: Path) -> int:
+    """Days on which the detailed report's dollars are not /usage's over every partition."""
+    [(days,)] = query(
+        db,
+        f"""
+        with d as (select usage_date, sum(net_amount) n from {RAW}.detailed_usage group by 1),
+             u as (select usage_date, sum(net_amount) n from {RAW}.usage_items group by 1)
+        select count(*) from d full join u using (usage_date) where d.n is distinct from u.n""",
+    )
+    return int(days)
 
 
 def test_report_ranges_split_at_31_days_and_at_the_switch_to_ai_credits() -> None:
@@ -115,14 +127,7 @@ def test_exports_load_per_user_usage_that_reconciles_to_the_cent(
     )
     assert by_model[0][0] > 0 and by_model[0][1] == 0
     # per-workflow usage adds up to /usage over every cost-center partition, day by day
-    mismatches = query(
-        db,
-        f"""
-        with d as (select usage_date, sum(net_amount) n from {RAW}.detailed_usage group by 1),
-             u as (select usage_date, sum(net_amount) n from {RAW}.usage_items group by 1)
-        select count(*) from d full join u using (usage_date) where d.n is distinct from u.n""",
-    )
-    assert mismatches == [(0,)]
+    assert days_where_detailed_differs_from_usage(db) == 0
     workflows = query(
         db,
         f"select count(distinct workflow_path), count(distinct username) from {RAW}.detailed_usage"
@@ -377,3 +382,34 @@ def test_export_requests_do_not_grow_with_the_number_of_seat_holders(tmp_path: P
     (few_requests, few_users), (many_requests, many_users) = counts
     assert many_users > 5 * few_users
     assert few_requests == many_requests > 0
+
+
+@pytest.mark.parametrize("dialect", csv_dialects.NAMES)
+def test_exports_load_in_every_csv_dialect_github_has_written(tmp_path: Path, dialect: str) -> None:
+    """An enterprise's seed picks how its reports are written (column names of each era, SKU
+    and unit spellings, slash dates, `Unlimited`, BOM / CRLF / quoting): the same numbers land."""
+    seed = next(s for s in range(100) if csv_dialects.dialect_for_seed(s).name == dialect)
+    first, last = date(2026, 5, 29), date(2026, 6, 2)
+    with Simulator(make_enterprise(seed=seed)) as sim:
+        db = tmp_path / f"{dialect}.duckdb"
+        load_exports(db, sim, start_date=first.isoformat(), today="2026-06-03")
+        assert user_net(db) == sim_reports.user_net_by_day(sim.enterprise, first, last)
+    assert days_where_detailed_differs_from_usage(db) == 0
+    labels = query(
+        db,
+        f"select usage_date >= '2026-06-01', report_type, sku, unit_type, "
+        f"count(total_monthly_quota_raw), count(total_monthly_quota), count(input_tokens) "
+        f"from {RAW}.copilot_user_usage group by all order by all",
+    )
+    credits = "copilot_ai_unit" if dialect == "preview_2026" else "copilot_ai_credits"
+    assert [row[:4] for row in labels] == [
+        (False, "premium_request", "copilot_premium_request", "requests"),
+        (True, "ai_credit", credits, "ai_credits"),
+    ]
+    (_may, *_labels, quotas_raw, quotas, tokens), (_june, *_, june_tokens) = labels
+    # `Unlimited` is a quota of its own: kept as written, no number
+    assert quotas_raw > 0 and quotas == (0 if dialect == "enhanced_2025" else quotas_raw)
+    assert (tokens > 0) == (dialect == "preview_2026")
+    assert (june_tokens > 0) == (dialect in ("preview_2026", "enhanced_2026"))
+    names = query(db, f"select count(workflow_name) from {RAW}.detailed_usage")
+    assert (names[0][0] > 0) == (dialect == "enhanced_2025")

@@ -15,12 +15,14 @@ from pipelines.report_import import import_reports
 from pipelines.runner import RunFailed
 from pipelines.simulator import Simulator
 from pipelines.simulator import reports as sim_reports
+from pipelines.simulator.csv_dialects import DIALECTS
 from tests.conftest import make_enterprise
 from tests.test_cli import run_cli
 from tests.test_exports import load_exports, user_net
 from tests.test_source import RAW, query
 
 ENT = make_enterprise()
+REFERENCE = DIALECTS["reference"]  # for tests that edit a file's text
 MAY, JUNE_END = date(2026, 5, 20), date(2026, 6, 10)
 
 
@@ -58,7 +60,8 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
                 [table],
             )
         ]
-        out[table] = sorted(query(db, f"select {', '.join(columns)} from {RAW}.{table}"), key=repr)
+        select = f"select {', '.join(columns)} from {RAW}.{table}"
+        out[table] = sorted(query(db, select), key=repr) if columns else []
     return out
 
 
@@ -82,14 +85,22 @@ def test_the_format_is_read_from_the_header(header: str, expected: str | None) -
 
 
 def test_a_damaged_line_is_named_by_file_and_line() -> None:
-    content = sim_reports.report_files(ENT, "ai_credit", date(2026, 6, 1), date(2026, 6, 1))[0]
+    content = sim_reports.report_files(
+        ENT, "ai_credit", date(2026, 6, 1), date(2026, 6, 1), dialect=REFERENCE
+    )[0]
     lines = content.decode().splitlines(keepends=True)
     lines[3] = lines[3].replace(",", ";", 2)
-    with pytest.raises(ReportFormatError, match=r"^june\.csv, line 4: cannot read"):
+    with pytest.raises(ReportFormatError, match=r"^june\.csv, line 4: \d+ fields where the header"):
         ReportRows().read(lines, "june.csv")
-    bad_money = [lines[0], lines[1].replace("copilot,", "copilot,", 1).replace(",0.01,", ",x,")]
-    with pytest.raises(ReportFormatError, match=r"line 2"):
-        ReportRows().read(bad_money, "june.csv")
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("applied_cost_per_quantity")] = "x"
+    with pytest.raises(ReportFormatError) as refused:
+        ReportRows().read([lines[0], ",".join(cells)], "june.csv")
+    assert (
+        str(refused.value)
+        == "june.csv, line 2, column applied_cost_per_quantity: 'x' is not a number"
+    )
 
 
 def test_import_twice_changes_nothing_and_totals_match_ground_truth(tmp_path: Path) -> None:
@@ -106,9 +117,9 @@ def test_import_twice_changes_nothing_and_totals_match_ground_truth(tmp_path: Pa
     once = snapshot(db)
     second = import_reports(db, list(paths.values()))
     assert snapshot(db) == once
-    assert second.rows_per_table == first.rows_per_table
+    assert second.rows_per_table == {}  # no day changed, none was rewritten
     # the legacy report's last day (May 20) is in the premium-request report: skipped
-    assert any("legacy_premium_request" in note and "2026-05-20" in note for note in first.skipped)
+    assert any("legacy_premium_request" in note and "2026-05-20" in note for note in first.notes)
     assert user_net(db) == sim_reports.user_net_by_day(ENT, date(2026, 5, 9), JUNE_END)
     by_day = dict(
         query(db, f"select usage_date, sum(net_amount) from {RAW}.detailed_usage group by 1")
@@ -132,7 +143,10 @@ def test_importing_what_the_api_already_loaded_changes_nothing(tmp_path: Path) -
     legacy.write_bytes(sim_reports.legacy_premium_request_csv(ENT, MAY, date(2026, 5, 31)))
     result = import_reports(db, [paths["detailed.csv"], legacy])
     assert snapshot(db) == before
-    assert result.skipped and "12 days of the legacy_premium_request report" in result.skipped[0]
+    assert result.notes == [
+        f"The legacy_premium_request rows of {legacy} for 12 days (2026-05-20 to 2026-05-31) "
+        "were skipped: copilot_user_usage has those days from a premium_request report."
+    ]
 
 
 def test_a_bad_file_imports_nothing(tmp_path: Path) -> None:
@@ -160,7 +174,7 @@ def test_import_in_process_and_as_a_subprocess(tmp_path: Path, capsys) -> None:
     damaged.write_text(paths["ai_credit.csv"].read_text().replace("copilot", '"copilot', 1))
     done = run_cli("import", str(damaged), "--db", str(db), env={})
     assert done.returncode == 1
-    assert f"{damaged}, line" in done.stderr and "Nothing was imported." in done.stderr
+    assert f"{damaged}, line" in done.stderr and "; nothing was imported." in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -172,3 +186,86 @@ def test_ai_credit_lines_in_a_premium_request_shaped_file_are_told_by_their_unit
     found = ReportRows()
     assert found.read(content.decode().splitlines(keepends=True), "june.csv") == "premium_request"
     assert {row["report_type"] for row in found.rows.values()} == {"ai_credit"}
+
+
+def _split_by_organization(first: date, last: date, folder: Path) -> list[Path]:
+    """A detailed report as two files of disjoint organizations (as org owners download it)."""
+    records = sim_reports.report_records(ENT, "detailed", first, last)
+    orgs = sorted({str(r["organization"]) for r in records})
+    paths = []
+    for n, half in enumerate((orgs[: len(orgs) // 2], orgs[len(orgs) // 2 :])):
+        paths.append(folder / f"detailed_orgs{n}.csv")
+        part = [r for r in records if r["organization"] in half]
+        paths[-1].write_bytes(sim_reports.dialect_of(ENT).write("detailed", part))
+    return paths
+
+
+def test_imports_one_by_one_in_any_order_equal_one_import_of_them_all(tmp_path: Path) -> None:
+    """Overlapping date ranges, the same report split by organization, a file imported twice, a
+    coarser report beside a richer one: the tables depend on the set of files only."""
+    paths = list(write_reports(tmp_path).values())
+    overlap = tmp_path / "premium_request_may25.csv"
+    overlap.write_bytes(
+        sim_reports.report_files(ENT, "premium_request", date(2026, 5, 25), date(2026, 6, 3))[0]
+    )
+    halves = _split_by_organization(date(2026, 6, 5), date(2026, 6, 15), tmp_path)
+    paths += [overlap, *halves, paths[0]]
+    at_once = tmp_path / "at_once.duckdb"
+    import_reports(at_once, paths)
+    for order, name in ((paths, "forward"), (paths[::-1], "backward")):
+        one_by_one = tmp_path / f"{name}.duckdb"
+        for path in order:
+            import_reports(one_by_one, [path])
+        assert snapshot(one_by_one) == snapshot(at_once), name
+    # nothing counted twice: the per-user and per-day dollars are the simulator's
+    assert user_net(at_once) == sim_reports.user_net_by_day(ENT, date(2026, 5, 9), JUNE_END)
+    by_day = dict(
+        query(at_once, f"select usage_date, sum(net_amount) from {RAW}.detailed_usage group by 1")
+    )
+    truth = sim_reports.net_by_day(ENT, MAY, date(2026, 6, 20))
+    assert {d.isoformat(): Decimal(v) for d, v in by_day.items()} == truth
+
+
+def test_a_richer_report_replaces_a_coarser_one_and_says_so(tmp_path: Path) -> None:
+    paths = write_reports(tmp_path)
+    coarse = tmp_path / "summarized_june.csv"
+    coarse.write_bytes(
+        sim_reports.report_files(ENT, "summarized", date(2026, 6, 1), date(2026, 6, 10))[0]
+    )
+    db = tmp_path / "richer.duckdb"
+    import_reports(db, [coarse])
+    result = import_reports(db, [paths["detailed.csv"]])
+    assert result.notes == [
+        "The summarized rows of detailed_usage for 10 days (2026-06-01 to 2026-06-10) were "
+        "replaced by the detailed report being imported."
+    ]
+    types = query(db, f"select distinct report_type from {RAW}.detailed_usage")
+    assert types == [("detailed",)]
+
+
+def test_a_restated_download_is_named_and_resolved_the_same_whatever_the_order(
+    tmp_path: Path,
+) -> None:
+    content = sim_reports.report_files(
+        ENT, "ai_credit", date(2026, 6, 1), date(2026, 6, 2), dialect=REFERENCE
+    )[0]
+    header, first, *rest = content.decode().splitlines(keepends=True)
+    cells = first.split(",")
+    net = header.split(",").index("net_amount")
+    cells[net] = str(Decimal(cells[net]) + Decimal("0.01"))
+    old, new = tmp_path / "old.csv", tmp_path / "new.csv"
+    old.write_bytes(content)
+    new.write_text(header + ",".join(cells) + "".join(rest))
+    snapshots, notes = [], []
+    for order in ((old, new), (new, old)):
+        db = tmp_path / f"{order[0].stem}_first.duckdb"
+        import_reports(db, [order[0]])
+        notes += import_reports(db, [order[1]]).notes
+        snapshots.append(snapshot(db))
+    assert snapshots[0] == snapshots[1]
+    assert notes == [
+        f"Rows of copilot_user_usage for 1 day (2026-06-01) differ between {path} and the rows "
+        "already loaded (GitHub restated them between the downloads?): the larger reading of "
+        "each is kept, whatever the order of the imports."
+        for path in (new, old)
+    ]

@@ -25,9 +25,14 @@ from pipelines.github_billing.rows import (
         ("2025-01-01T00:00:00Z", date(2025, 1, 1)),
         ("2025-10-15T01:12:28Z", date(2025, 10, 15)),
         ("2025-01-01T22:00:00-06:00", date(2025, 1, 2)),  # UTC day, not the local one
+        ("2025-06-18T10:43:41.8378480Z", date(2025, 6, 18)),  # legacy report: 7 digits
+        ("2025-06-03 14:02:11", date(2025, 6, 3)),
+        ("5/29/26", date(2026, 5, 29)),  # AI-credit reports: month first
+        ("6/1/2026", date(2026, 6, 1)),
+        ("12/31/25", date(2025, 12, 31)),
     ],
 )
-def test_both_date_shapes_become_a_utc_day(raw: str, expected: date) -> None:
+def test_every_date_shape_becomes_a_utc_day(raw: str, expected: date) -> None:
     assert parse_usage_date(raw) == expected
 
 
@@ -51,6 +56,8 @@ def test_amounts_stay_exact_decimals() -> None:
     assert as_decimal(5) == Decimal(5)
     assert as_decimal(0.1) + as_decimal(0.2) == Decimal("0.3")
     assert as_decimal(Decimal("0.30000000000000004")) == Decimal("0.3")  # float noise past 12 dp
+    assert as_decimal("0.14103634999999998") == Decimal("0.141036350000")  # half-even at 12 dp
+    assert as_decimal("9.4086E-05") == Decimal("0.000094086")
 
 
 @pytest.mark.parametrize(

@@ -55,11 +55,15 @@
             'organization': 'varchar', 'cost_center_name': 'varchar', 'model': 'varchar',
             'price_per_unit': money, 'quantity': money, 'gross_amount': money,
             'discount_amount': money, 'net_amount': money, 'exceeds_quota': 'boolean',
-            'total_monthly_quota': money},
+            'total_monthly_quota': money, 'total_monthly_quota_raw': 'varchar',
+            'repository_name': 'varchar', 'aic_quantity': money, 'aic_gross_amount': money,
+            'input_tokens': 'bigint', 'output_tokens': 'bigint', 'cache_read_tokens': 'bigint',
+            'cache_write_tokens': 'bigint', 'is_transition_backfill': 'boolean'},
         'detailed_usage': {
             'usage_date': 'date', 'report_type': 'varchar', 'username': 'varchar',
             'organization': 'varchar', 'cost_center_name': 'varchar',
-            'repository_name': 'varchar', 'workflow_path': 'varchar', 'price_per_unit': money,
+            'repository_name': 'varchar', 'workflow_path': 'varchar',
+            'workflow_name': 'varchar', 'price_per_unit': money,
             'quantity': money, 'gross_amount': money, 'discount_amount': money,
             'net_amount': money},
         'cost_center_resources': {

@@ -3,11 +3,19 @@
 -- they agree per day and cost center. On days from the user= fallback (which knows neither
 -- organization nor cost center, and asks only today's seat holders) or the legacy
 -- premium-request report (priced from its quota flags), they can only fall short: per-user
--- never exceeds the enterprise total of the day.
-with per_user as (
+-- never exceeds the enterprise total of the day. So can days with April 2026 back-fill rows,
+-- which per-user usage leaves out as GitHub's report viewer does.
+with backfill_days as (
+    select distinct usage_date
+    from {{ ref('stg_github_billing__copilot_user_usage') }}
+    where is_transition_backfill
+),
+
+per_user as (
     select
         usage_date,
-        bool_and(source_report_type in ('premium_request', 'ai_credit')) as is_complete,
+        bool_and(source_report_type in ('premium_request', 'ai_credit'))
+            and usage_date not in (select usage_date from backfill_days) as is_complete,
         cost_center_id,
         sum(net_amount) as net_amount
     from {{ ref('fct_copilot_user_usage') }}

@@ -209,7 +209,7 @@ class UsageExports:
                 rows.read(text, name)
             except ReportFormatError as exc:
                 raise ExportFailed(
-                    f"{exc} Nothing from the report was loaded, data loaded earlier is kept, "
+                    f"{exc}; nothing from the report was loaded, data loaded earlier is kept, "
                     "and the next run asks again."
                 ) from None
             except (OSError, ValueError, HTTPError, RequestException) as exc:  # stream broke

@@ -21,7 +21,7 @@ from pipelines.github_billing.exports import (
     UsageExports,
     report_ranges,
 )
-from pipelines.github_billing.report_csv import COPILOT_USER_USAGE, DETAILED_USAGE
+from pipelines.github_billing.report_csv import COPILOT_USER_USAGE, DETAILED_USAGE, TOKENS
 from pipelines.github_billing.settings import (
     AI_CREDIT_PATH,
     AI_CREDITS_START,
@@ -480,15 +480,23 @@ _REPORT_COMMON: TTableSchemaColumns = {
     "extracted_at": {"data_type": "timestamp"},
     **_decimals("price_per_unit", "quantity", "gross_amount", "discount_amount", "net_amount"),
 }
+# Columns later report versions added are nullable: a table created before them gets them
+# added by dlt, and older reports (or the user= fallback) have nothing to put in them.
 COPILOT_USER_USAGE_COLUMNS: TTableSchemaColumns = {
     **_REPORT_COMMON,
     **_required_text("model"),
+    "repository_name": {"data_type": "text", "nullable": True},  # AI usage report only
     "exceeds_quota": {"data_type": "bool", "nullable": True},
-    **_decimals("total_monthly_quota"),
+    **_decimals("total_monthly_quota"),  # null when GitHub wrote a word (`Unlimited`)
+    "total_monthly_quota_raw": {"data_type": "text", "nullable": True},
+    **_decimals("aic_quantity", "aic_gross_amount"),
+    **{name: {"data_type": "bigint", "nullable": True} for name in TOKENS},
+    "is_transition_backfill": {"data_type": "bool", "nullable": True},
 }
 DETAILED_USAGE_COLUMNS: TTableSchemaColumns = {
     **_REPORT_COMMON,
     **_required_text("repository_name", "workflow_path"),
+    "workflow_name": {"data_type": "text", "nullable": True},  # reports until mid-2025
 }
 
 

@@ -17,8 +17,14 @@ from pipelines.github_billing.settings import MAX_PARALLEL_REQUESTS, MONEY_SCALE
 
 
 def parse_usage_date(value: str) -> date:
-    """GitHub sends `2025-01-01` or `2025-01-01T00:00:00Z` (or with an offset): a UTC day."""
+    """The one date rule of every payload and report: `2025-01-01`, a timestamp
+    (`2025-06-02T22:34:09Z`, `2025-06-18T10:43:41.8378480Z`, `2025-06-03 14:02:11`, with an
+    offset or none = UTC) as its UTC day, or the AI-credit reports' `5/29/26` / `5/29/2026`
+    (month first, as GitHub's report viewer reads them). ValueError otherwise."""
     text = value.strip()
+    if "/" in text:
+        month, day, year = (int(part) for part in text.split("/"))
+        return date(year + 2000 if year < 100 else year, month, day)
     if len(text) == 10:
         return date.fromisoformat(text)
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))

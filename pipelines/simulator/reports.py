@@ -1,53 +1,20 @@
 """The simulator's usage-report exports: CSV files built from the same generated numbers as the
 JSON endpoints, so per-user and per-day totals reconcile to the cent, and ground truth for them.
 
-Column order follows GitHub's billing-reports reference (the real header order is unconfirmed;
-the pipeline detects formats by column names, never by position).
+How a file is written (columns of each era, spellings, dates, BOM, quoting) is the enterprise's
+CSV dialect (`csv_dialects.py`); the numbers are the same in every dialect.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
+from pipelines.simulator.csv_dialects import DIALECTS, HEADERS, CsvDialect, dialect_for_seed
 from pipelines.simulator.enterprise import AI_CREDITS_START, NO_COST_CENTER, Enterprise
 
-USAGE_COLUMNS = [
-    "date",
-    "product",
-    "sku",
-    "quantity",
-    "unit_type",
-    "applied_cost_per_quantity",
-    "gross_amount",
-    "discount_amount",
-    "net_amount",
-]
-HEADERS = {
-    "summarized": [*USAGE_COLUMNS, "organization", "repository", "cost_center_name"],
-    "detailed": [
-        *USAGE_COLUMNS,
-        "username",
-        "organization",
-        "repository",
-        "workflow_path",
-        "cost_center_name",
-    ],
-    "premium_request": [
-        *USAGE_COLUMNS,
-        "username",
-        "model",
-        "exceeds_quota",
-        "total_monthly_quota",
-        "organization",
-        "cost_center_name",
-    ],
-    "ai_credit": [*USAGE_COLUMNS, "username", "model", "organization", "cost_center_name"],
-}
 LEGACY_HEADER = [
     "Timestamp",
     "User",
@@ -60,12 +27,6 @@ COPILOT_USAGE_SKUS = ("Copilot Premium Request", "Copilot AI Credits")
 MONTHLY_QUOTA = 1000  # an account-level constant in GitHub's CSV, not a per-user value
 WORKFLOWS = ("ci.yml", "release.yml", "nightly.yml", "codeql.yml")
 MAX_DAYS = {"summarized": 366, "detailed": 31, "premium_request": 31, "ai_credit": 31}
-
-
-def _text(value: object) -> str:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return str(value)
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -188,28 +149,39 @@ _MEASURE_ORDER = ("quantity", "gross_amount", "discount_amount", "net_amount")
 _MEASURES = frozenset(_MEASURE_ORDER)
 
 
+def dialect_of(ent: Enterprise) -> CsvDialect:
+    """The CSV dialect an enterprise's reports are written in, chosen from its seed."""
+    return dialect_for_seed(ent.seed)
+
+
 def to_csv(header: list[str], records: list[dict[str, object]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for record in records:
-        writer.writerow([_text(record.get(column, "")) for column in header])
-    return buffer.getvalue().encode()
+    """Records under any header, written as GitHub's reference does."""
+    return DIALECTS["reference"].write_columns("", header, records)
 
 
 def report_files(
-    ent: Enterprise, report_type: str, start: date, end: date, files: int = 1
+    ent: Enterprise,
+    report_type: str,
+    start: date,
+    end: date,
+    files: int = 1,
+    dialect: CsvDialect | None = None,
 ) -> list[bytes]:
-    """The report as `files` CSV files, each with the header (GitHub splits large reports)."""
+    """The report as `files` CSV files, each with the header (GitHub splits large reports),
+    in the enterprise's dialect unless another is given."""
     records = report_records(ent, report_type, start, end)
     size = max(1, -(-len(records) // max(1, files)))
     chunks = [records[i * size : (i + 1) * size] for i in range(max(1, files))]
-    return [to_csv(HEADERS[report_type], chunk) for chunk in chunks]
+    speaking = dialect or dialect_of(ent)
+    return [speaking.write(report_type, chunk) for chunk in chunks]
 
 
-def legacy_premium_request_csv(ent: Enterprise, start: date, end: date) -> bytes:
+def legacy_premium_request_csv(
+    ent: Enterprise, start: date, end: date, dialect: CsvDialect | None = None
+) -> bytes:
     """The closed-down per-request report: one line per request (here per whole request
-    count), timestamps within the day, no money."""
+    count), timestamps within the day, no money; the quota as the dialect words it."""
+    quota = (dialect or dialect_of(ent)).quota or MONTHLY_QUOTA
     rows = []
     for day in _days(max(start, ent.first_day), min(end, ent.last_day, AI_CREDITS_START)):
         for record in user_records(ent, day):
@@ -225,7 +197,7 @@ def legacy_premium_request_csv(ent: Enterprise, start: date, end: date) -> bytes
                     "Exceeds Monthly Quota": "True"
                     if record["exceeds_quota"] == "TRUE"
                     else "False",
-                    "Total Monthly Quota": MONTHLY_QUOTA,
+                    "Total Monthly Quota": quota,
                 }
             )
     return to_csv(LEGACY_HEADER, rows)

@@ -13,8 +13,17 @@ renamed as (
         coalesce(cost_center_name, '') as cost_center_name,
         coalesce(model, '') as model_name,
         {{ catalogue_columns() }},
+        coalesce(repository_name, '') as repository_name,
         exceeds_quota as is_over_quota,
         {{ money('total_monthly_quota') }} as total_monthly_quota,
+        total_monthly_quota_raw,
+        coalesce(is_transition_backfill, false) as is_transition_backfill,
+        {{ money('aic_quantity') }} as aic_quantity,
+        {{ money('aic_gross_amount') }} as aic_gross_amount,
+        cast(input_tokens as bigint) as input_tokens,
+        cast(output_tokens as bigint) as output_tokens,
+        cast(cache_read_tokens as bigint) as cache_read_tokens,
+        cast(cache_write_tokens as bigint) as cache_write_tokens,
         {{ amount_and_load_columns() }}
     from source
 )

@@ -11,6 +11,7 @@ renamed as (
         coalesce(organization, '') as organization_name,
         coalesce(repository_name, '') as repository_name,
         coalesce(workflow_path, '') as workflow_path,
+        workflow_name,
         coalesce(cost_center_name, '') as cost_center_name,
         {{ catalogue_columns() }},
         {{ amount_and_load_columns() }}
