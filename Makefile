@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo run check test lint format dbt docs bench clean
+.PHONY: help venv demo run check report test lint format dbt docs bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ run: $(STAMP) ## incremental load with your config and secrets, then dbt build (
 
 check: $(STAMP) ## validate token, scopes and enterprise without loading anything
 	$(BIN)/github-billing check
+
+report: $(STAMP) ## write the HTML cost report of your DuckDB file (ARGS="--months 12 --out FILE")
+	$(BIN)/github-billing report $(ARGS)
 
 test: $(STAMP) ## the whole test suite
 	$(BIN)/ruff check pipelines tests

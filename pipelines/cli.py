@@ -71,6 +71,7 @@ def _validate_base_url(url: str) -> str:
 def _config() -> dict[str, Any]:
     import dlt
 
+    from pipelines import storage
     from pipelines.config_check import unknown_key_problems
     from pipelines.github_billing.rows import parallel_requests
 
@@ -97,6 +98,10 @@ def _config() -> dict[str, Any]:
             parallel = parallel_requests(parallel)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+    try:
+        storage.storage_version()  # the files' format: refused before any file is made
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     start = get("start_date")
     if start is not None:
         text = str(start)[:10] if isinstance(start, date) else str(start)
@@ -236,8 +241,12 @@ def _checked_load(
         source_args["lookback_days"] = int(cfg["lookback_days"])
     if cfg.get("max_parallel_requests") is not None:
         source_args["max_parallel_requests"] = cfg["max_parallel_requests"]
+    from pipelines import bi_publish, progress
+
+    shown = progress.RunProgress.for_stream(sys.stderr)
     try:
-        result = runner.load(db_path, client, cfg["access_token"], **source_args)
+        with shown.load(client):
+            result = runner.load(db_path, client, cfg["access_token"], **source_args)
         record.rows_per_table = result.rows_loaded
         print(
             f"Loaded {sum(result.rows_loaded.values()):,} rows with {result.requests_made} API "
@@ -248,9 +257,11 @@ def _checked_load(
         for warning in client.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         if build:
-            runner.build_models(db_path, full_refresh=full_refresh)
+            with shown.build() as on_dbt_event:
+                runner.build_models(db_path, full_refresh=full_refresh, callbacks=[on_dbt_event])
             print("dbt build: all models and tests passed.")
-    except runner.RunFailed as exc:
+            _publish_for_bi(db_path, client)
+    except (runner.RunFailed, bi_publish.PublishFailed) as exc:
         record.error = str(exc)
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -263,10 +274,26 @@ def _checked_load(
     return 0
 
 
+def _publish_for_bi(db_path: Path, client: Any) -> None:
+    """The marts into the BI file and Parquet; a snapshot Windows could not put in place is a
+    warning (kept in the run log), not a failure."""
+    from pipelines import bi_publish
+
+    published = bi_publish.publish(db_path)
+    print(
+        f"BI file (open it from BI tools; runs never lock it): {published.database}; "
+        f"Parquet: {published.parquet_dir}/ ({len(published.tables)} marts)."
+    )
+    for warning in published.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    client.warnings.extend(published.warnings)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = _config()
-    return _run(
-        _db_path(args, "data/github_billing.duckdb"),
+    db_path = _db_path(args, "data/github_billing.duckdb")
+    code = _run(
+        db_path,
         cfg,
         _parse_day(args.since, "--since"),
         _parse_day(args.until, "--until"),
@@ -274,12 +301,46 @@ def cmd_run(args: argparse.Namespace) -> int:
         today=args.today,
         full_refresh=args.full_refresh,
     )
+    return _report_after_run(code, db_path, args)
+
+
+def _report_after_run(code: int, db_path: Path, args: argparse.Namespace) -> int:
+    """A run that built the models writes the cost report; one that could not write it has
+    still loaded and built everything, so it only warns (`github-billing report` retries)."""
+    if code != 0 or args.no_build or args.no_report:
+        return code
+    from pipelines.cost_report import ReportError, default_report_path, write_report
+
+    try:
+        written = write_report(db_path, default_report_path(db_path))
+    except ReportError as exc:
+        print(f"warning: the cost report was not written: {exc}", file=sys.stderr)
+        return code
+    print(f"Cost report: {written.path} ({written.size_bytes / 1e6:.1f} MB)")
+    return code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from pipelines.cost_report import ReportError, default_report_path, write_report
+
+    db_path = _db_path(args, "data/github_billing.duckdb")
+    try:
+        written = write_report(
+            db_path, Path(args.out) if args.out else default_report_path(db_path), args.months
+        )
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    print(
+        f"Cost report for {written.period.start} to {written.period.end}: {written.path} "
+        f"({written.size_bytes / 1e6:.1f} MB; opens in any browser, offline)"
+    )
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     import json
 
-    from pipelines import ops
+    from pipelines import bi_publish, ops
 
     db_path = _db_path(args, "data/github_billing.duckdb")
     try:
@@ -293,6 +354,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                     "state": health.state,
                     "sentence": health.sentence,
                     "database": str(db_path),
+                    "bi_database": str(bi_publish.bi_database_for(db_path)),
                     "last_runs": health.last_runs,
                 },
                 default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v),
@@ -340,6 +402,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_migrate_storage(args: argparse.Namespace) -> int:
+    from pipelines import ops, storage
+
+    db_path = _db_path(args, "data/github_billing.duckdb")
+    if not db_path.is_file():
+        raise UsageError(f"There is no DuckDB file at {db_path}: point --db at one.")
+    _config()  # a mistyped key or duckdb_storage_version is refused before the file is touched
+    with ops.run_lock(db_path):
+        print(storage.migrate(db_path, ops.open_db(db_path)).sentence)
+    return 0
+
+
 def _simulator_from_args(args: argparse.Namespace) -> Any:
     from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
 
@@ -384,9 +458,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "start_date": ent.first_day,
             "lookback_days": 7,
         }
-        return _run(db_path, cfg, None, None, build=not args.no_build, today=ent.today.isoformat())
+        code = _run(db_path, cfg, None, None, build=not args.no_build, today=ent.today.isoformat())
     finally:
         sim.stop()
+    return _report_after_run(code, db_path, args)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -405,6 +480,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         sim.serve_forever()
     return 0
+
+
+def _add_no_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-report", action="store_true", help="do not write the HTML cost report after the build"
+    )
 
 
 def _add_enterprise_shape(p: argparse.ArgumentParser) -> None:
@@ -438,6 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="backfill from this UTC date (YYYY-MM-DD)")
     p.add_argument("--until", help="backfill up to this UTC date, included")
     p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
+    _add_no_report(p)
     p.add_argument(
         "--full-refresh",
         action="store_true",
@@ -472,11 +554,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_status)
 
+    p = sub.add_parser(
+        "migrate-storage",
+        help="rewrite a DuckDB file in duckdb_storage_version's format (default v1.4.0), "
+        "keeping a backup",
+    )
+    p.add_argument(
+        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
+    )
+    p.set_defaults(func=cmd_migrate_storage)
+
     p = sub.add_parser("demo", help="run the whole pipeline on a built-in demo enterprise")
     p.add_argument("--db", help="DuckDB file (default data/demo.duckdb)")
     p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
+    _add_no_report(p)
     _add_enterprise_shape(p)
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser(
+        "report",
+        help="write the cost report: one HTML file with charts that opens offline",
+        description="Write a self-contained HTML cost report (charts and the numbers behind "
+        "them) from the marts of a DuckDB file: the warehouse, or a snapshot of it.",
+    )
+    p.add_argument(
+        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
+    )
+    p.add_argument("--out", help="HTML file to write (default: report.html beside the database)")
+    p.add_argument("--months", type=int, help="only the last N calendar months (default: all)")
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("simulate", help="serve the local GitHub billing API on a port")
     p.add_argument("--port", type=int, default=8765)

@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from pipelines import storage
+
 OPS_SCHEMA = "github_billing_ops"
 RUNS_TABLE = f"{OPS_SCHEMA}.runs"
 DEFAULT_STALE_AFTER_HOURS = 36.0  # a nightly schedule may slip a few hours before it is stale
@@ -46,9 +48,14 @@ def _lock_holder(message: str) -> str:
 def open_db(db_path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Connect, turning DuckDB's lock and permission errors into sentences."""
     try:
+        config: dict[str, str] = {}
         if not read_only:
             db_path.parent.mkdir(parents=True, exist_ok=True)
-        return duckdb.connect(str(db_path), read_only=read_only)
+            if not db_path.exists():
+                config = storage.creation_config()  # the format BI tools can open
+        return duckdb.connect(str(db_path), read_only=read_only, config=config)
+    except ValueError as exc:
+        raise OpsError(str(exc)) from None
     except duckdb.IOException as exc:
         text = str(exc)
         if "lock" in text.lower():

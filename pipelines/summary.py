@@ -26,6 +26,29 @@ def _top(con: duckdb.DuckDBPyConnection, title: str, sql: str) -> list[str]:
     return lines
 
 
+def _unknown_skus(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """One line naming what GitHub billed that the SKU catalogue does not know: kept as GitHub
+    spelled it, never dropped, but its billing unit and FOCUS category are unknown."""
+    try:
+        found = con.execute(
+            "select sku, coalesce(sku_raw_spellings, sku), not is_known_sku "
+            "from marts.dim_products where is_billed and (not is_known_sku or has_unknown_unit) "
+            "order by sku"
+        ).fetchall()
+    except duckdb.Error:
+        return []
+    if not found:
+        return []
+    named = ", ".join(
+        f"{raw}" + ("" if unknown_sku else " (unknown unit)") for _sku, raw, unknown_sku in found
+    )
+    return [
+        f"note: GitHub billed {len(found)} SKU(s) this version's catalogue does not know: {named}; "
+        "they are kept as GitHub spelled them (marts.dim_products.is_known_sku = false): add "
+        "them to dbt_project/seeds/github_skus.csv, or report them."
+    ]
+
+
 def render(db_path: Path) -> str:
     con = duckdb.connect(str(db_path), read_only=True)
     try:
@@ -89,6 +112,7 @@ def render(db_path: Path) -> str:
             """
             select count(*) || ' idle seats', sum(monthly_cost) from marts.idle_copilot_seats""",
         )
+        lines += _unknown_skus(con)
     finally:
         con.close()
     lines.append(f"DuckDB file: {db_path}")

@@ -32,6 +32,7 @@ from pipelines.github_billing.settings import (
     RATE_LIMIT_LOW_WATER,
     USER_AGENT,
 )
+from pipelines.github_billing.tally import LoadTally
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,7 @@ class GitHubClient:
         # cost; `warnings` say what this run could not load and the next run retries.
         self.notes: list[str] = []
         self.warnings: list[str] = []
+        self.tally = LoadTally()  # what the run planned and did, for the progress display
         self.trusted_origins = trusted_origins(self.base_url)
         # Guards the counters, the rate-limit view and the in-flight count; waited on by
         # threads whose request the budget cannot take yet.

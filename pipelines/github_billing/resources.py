@@ -292,7 +292,8 @@ def usage_items(
     batch = _UsageBatch(client, _now(), tombstones=_has_held_rows())
     candidates = rows.day_range(_cursor_start(usage_date, window), window.last_day)
     newest = _newest_loaded(usage_date, window)
-    days = drift.days_to_read(candidates, newest, loaded, summaries)
+    days = list(drift.days_to_read(candidates, newest, loaded, summaries))
+    client.tally.plan(partitions=len(days) * len(directory.partitions()))
 
     def partitions_of_each_day() -> Iterator[tuple[date, str]]:
         for day in days:
@@ -308,6 +309,7 @@ def usage_items(
 
     for (day, cc_id), body in fetch_in_order(fetch, partitions_of_each_day(), parallel):
         batch.add(body, cc_id, day)
+        client.tally.done(partitions=1)
         if batch.size >= USAGE_BATCH_BYTES:
             yield from batch.flush()
     yield from batch.flush()
@@ -408,7 +410,8 @@ def model_usage(
     skus = catalogue.skus_billed_in(
         catalogue.AI_CREDITS if ai_credits else catalogue.PREMIUM_REQUESTS
     )
-    days = drift.days_to_read(candidates, newest, loaded, summaries, skus)
+    days = list(drift.days_to_read(candidates, newest, loaded, summaries, skus))
+    client.tally.plan(partitions=len(days) * len(directory.partitions()))
 
     def partitions_of_each_day() -> Iterator[tuple[date, str, str | None]]:
         for day in days:
@@ -430,6 +433,7 @@ def model_usage(
             day,
         )
         day_net[day] += sum((row["net_amount"] for row in batch), Decimal(0))
+        client.tally.done(partitions=1)
         if batch:
             yield batch
         elif tombstones:  # GitHub withdrew the partition's usage of the day, if it had any
@@ -512,12 +516,13 @@ def report_usage(
     extracted_at = _now()
     tombstones = _has_held_rows()
     reports = requests = 0
-    for report_type, first, last in report_ranges(
-        report_family, _cursor_start(usage_date, window), window.last_day
-    ):
+    ranges = report_ranges(report_family, _cursor_start(usage_date, window), window.last_day)
+    client.tally.plan(reports=len(ranges))
+    for report_type, first, last in ranges:
         try:
             found = exports.fetch(report_type, first, last)
             reports, requests = reports + 1, requests + exports.last_cost
+            client.tally.done(reports=1)
         except ExportUnavailable as exc:
             if table == DETAILED_USAGE:
                 client.warnings.append(f"{exc}: {table} was not loaded (only exports have it).")

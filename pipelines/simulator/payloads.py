@@ -132,7 +132,8 @@ def cost_center_json(ent: Enterprise, cc: CostCenter) -> dict[str, Any]:
         "azure_subscription": None,
         "ai_credit_pool_enabled": False,
         "ai_credit_pool_state": {"target_amount": None, "current_amount": None},
-        "resources": [{"type": kind, "name": name} for kind, name in cc.resources],
+        # GitHub lists no members for a deleted cost center
+        "resources": [] if deleted else [{"type": k, "name": n} for k, n in cc.resources],
     }
 
 

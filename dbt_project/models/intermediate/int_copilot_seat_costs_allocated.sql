@@ -77,12 +77,106 @@ with_slack as (
 
 billed_once as (
     select
-        * exclude (spare_candidates, seats_billed_in_line),
+        * exclude (spare_candidates),
         row_number() over (
             partition by seat_holder_login, usage_date
             order by has_billed_line desc, spare_candidates, granted_at, seat_key
-        ) = 1 as is_billed_grant
+        ) = 1 as is_billed_grant,
+        -- how firmly the seat's cost center is known: a direct user membership is certain, a
+        -- fallback to the organization or to no cost center may hide a deleted membership
+        case attribution_rule
+            when 'none' then 0 when 'organization' then 1 when 'enterprise_team' then 2 else 3
+        end as attribution_strength
     from with_slack
+),
+
+-- GitHub lists no members for a deleted cost center, so a licence line it billed to one finds
+-- no seat-day attributed there (history loaded after the deletion). The line is GitHub's own
+-- word that that many seats of the organization it names sat in the cost center that day: it
+-- takes that many of the organization's billed seat-days of the SKU that no line explains,
+-- first those with no billed line, then the surplus of lines billing fewer seats than they
+-- have candidates, weakest attribution first. Every seat-day of a SKU costs the same, so each
+-- holder's dollars are exact; which holders are charged to the deleted cost center is a
+-- guess only among seats whose own membership is not known. One deleted cost center per
+-- organization, day and SKU (the lowest id) is filled so; anything else stays '(unassigned)'.
+deleted_cost_center_lines as (
+    select
+        licence_lines.usage_date,
+        licence_lines.organization_key,
+        licence_lines.sku,
+        min(licence_lines.cost_center_id) as cost_center_id
+    from licence_lines
+    inner join {{ ref('stg_github_billing__cost_centers') }} as cost_centers
+        on cost_centers.cost_center_id = licence_lines.cost_center_id
+        and cost_centers.cost_center_state = 'deleted'
+    where not exists (
+        select 1
+        from billed_once
+        where billed_once.usage_date = licence_lines.usage_date
+            and lower(billed_once.organization_name) = licence_lines.organization_key
+            and billed_once.cost_center_id = licence_lines.cost_center_id
+            and billed_once.sku = licence_lines.sku
+    )
+    group by licence_lines.usage_date, licence_lines.organization_key, licence_lines.sku
+),
+
+deleted_lines_to_fill as (
+    select
+        deleted.*,
+        licence_lines.discount_amount,
+        licence_lines.net_amount,
+        round(licence_lines.billed_quantity * day(last_day(deleted.usage_date))) as seats_to_fill
+    from deleted_cost_center_lines as deleted
+    inner join licence_lines using (usage_date, organization_key, cost_center_id, sku)
+),
+
+unexplained_seat_days as (
+    select
+        *,
+        count(*) filter (where has_billed_line) over own_line
+            - coalesce(seats_billed_in_line, 0) as surplus_in_own_line,
+        row_number() over (own_line order by attribution_strength, seat_key desc)
+            as weakest_in_own_line
+    from billed_once
+    where is_billed_grant
+    window own_line as (partition by usage_date, lower(organization_name), cost_center_id, sku)
+),
+
+moved_to_deleted_lines as (
+    select
+        seat_days.usage_date,
+        seat_days.seat_key,
+        lines.cost_center_id,
+        lines.discount_amount,
+        lines.net_amount
+    from unexplained_seat_days as seat_days
+    inner join deleted_lines_to_fill as lines
+        on lines.usage_date = seat_days.usage_date
+        and lines.organization_key = lower(seat_days.organization_name)
+        and lines.sku = seat_days.sku
+    where not seat_days.has_billed_line
+        or seat_days.weakest_in_own_line <= seat_days.surplus_in_own_line
+    qualify row_number() over (
+        partition by seat_days.usage_date, lines.organization_key, lines.sku
+        order by seat_days.has_billed_line, seat_days.attribution_strength, seat_days.seat_key
+    ) <= lines.seats_to_fill
+),
+
+reassigned as (
+    select
+        billed_once.* replace (
+            coalesce(moved.cost_center_id, billed_once.cost_center_id) as cost_center_id,
+            case
+                when moved.seat_key is not null then 'deleted_cost_center_line'
+                else billed_once.attribution_rule
+            end as attribution_rule,
+            billed_once.has_billed_line or moved.seat_key is not null as has_billed_line,
+            coalesce(moved.discount_amount, billed_once.line_discount_amount)
+                as line_discount_amount,
+            coalesce(moved.net_amount, billed_once.line_net_amount) as line_net_amount
+        )
+    from billed_once
+    left join moved_to_deleted_lines as moved using (usage_date, seat_key)
 ),
 
 in_buckets as (
@@ -91,7 +185,7 @@ in_buckets as (
         count(*) filter (where is_billed_grant and has_billed_line) over bucket as seats_in_line,
         row_number() over (bucket order by not (is_billed_grant and has_billed_line), seat_key)
             as row_in_line
-    from billed_once
+    from reassigned
     window bucket as (partition by usage_date, lower(organization_name), cost_center_id, sku)
 ),
 
