@@ -15,7 +15,8 @@ from pipelines.github_billing import GitHubClient
 from pipelines.github_billing.client import origin, trusted_origins
 from pipelines.github_billing.exports import ExportFailed, UsageExports, report_ranges
 from pipelines.runner import load
-from pipelines.simulator import EnterpriseSize, Simulator, csv_dialects, server
+from pipelines.simulator import EnterpriseSize, Simulator, csv_dialects
+from pipelines.simulator import exports as sim_exports
 from pipelines.simulator import reports as sim_reports
 from pipelines.simulator.server import DEMO_TOKEN, DownloadHost, Fault
 from tests.conftest import TODAY, load_into, make_enterprise
@@ -213,7 +214,7 @@ def test_a_failed_report_keeps_what_was_loaded_and_the_next_run_catches_up(
     def run() -> None:
         load(db, client, DEMO_TOKEN, today="2026-06-12", start_date="2026-05-20")
 
-    real_complete = server._complete
+    real_complete = sim_exports.complete
 
     def june_fails(sim: Simulator, report: dict) -> None:
         # the AI-credit report that follows May's premium-request report fails
@@ -221,7 +222,7 @@ def test_a_failed_report_keeps_what_was_loaded_and_the_next_run_catches_up(
             sim.exports.fail_next = 1
         real_complete(sim, report)
 
-    monkeypatch.setattr(server, "_complete", june_fails)
+    monkeypatch.setattr(sim_exports, "complete", june_fails)
     run()
     notes = " ".join(client.warnings)
     assert "ai_credit usage report" in notes and "failed" in notes and "next run asks" in notes
@@ -230,7 +231,7 @@ def test_a_failed_report_keeps_what_was_loaded_and_the_next_run_catches_up(
     assert user_net(db) == sim_reports.user_net_by_day(
         simulator.enterprise, date(2026, 5, 20), date(2026, 5, 31)
     )
-    monkeypatch.setattr(server, "_complete", real_complete)
+    monkeypatch.setattr(sim_exports, "complete", real_complete)
     client.notes.clear()
     client.warnings.clear()
     run()  # nothing fails now: the next run continues from the last whole report

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import dlt
 import pyarrow as pa
 from dlt.common.schema.typing import TTableSchemaColumns
+from dlt.common.schema.utils import has_table_seen_data
 
 from pipelines.github_billing import catalogue, drift, rows, usage_arrow
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
@@ -45,6 +46,12 @@ def _decimals(*names: str) -> TTableSchemaColumns:
     return {name: dict(_DECIMAL) for name in names}  # type: ignore[misc]
 
 
+# the tombstone flag (rows.WITHDRAWN): dlt deletes the rows of a tombstone's merge key
+_WITHDRAWN: TTableSchemaColumns = {
+    rows.WITHDRAWN: {"data_type": "bool", "nullable": True, "hard_delete": True}
+}
+
+
 USAGE_ITEM_COLUMNS: TTableSchemaColumns = {
     "usage_date": {"data_type": "date", "nullable": False},
     "cost_center_id": _NOT_NULL_TEXT,  # type: ignore[typeddict-item]
@@ -52,6 +59,7 @@ USAGE_ITEM_COLUMNS: TTableSchemaColumns = {
     "repository_name_raw": {"data_type": "text", "nullable": True},
     "extracted_at": {"data_type": "timestamp"},
     **_decimals("quantity", "price_per_unit", "gross_amount", "discount_amount", "net_amount"),
+    **_WITHDRAWN,
 }
 MODEL_USAGE_COLUMNS: TTableSchemaColumns = {
     "usage_date": {"data_type": "date", "nullable": False},
@@ -67,6 +75,7 @@ MODEL_USAGE_COLUMNS: TTableSchemaColumns = {
         "net_quantity",
         "net_amount",
     ),
+    **_WITHDRAWN,
 }
 SEAT_COLUMNS: TTableSchemaColumns = {
     "snapshot_date": {"data_type": "date", "nullable": False},
@@ -199,6 +208,14 @@ def _as_day(value: Any) -> date | None:
     return value  # type: ignore[no-any-return]
 
 
+def _has_held_rows() -> bool:
+    """Whether the table of the resource being extracted has held rows: only then can a
+    tombstone (rows.tombstone) have something to delete. Nor is a table ever created from
+    tombstones alone, without the columns only GitHub's rows bring."""
+    table = dlt.current.source_schema().tables.get(dlt.current.resource_name())
+    return table is not None and has_table_seen_data(table)
+
+
 def _cursor_start(cursor: dlt.sources.incremental[date], window: LoadWindow) -> date:
     return window.first_day(_as_day(cursor.last_value))
 
@@ -272,7 +289,7 @@ def usage_items(
     order of days and partitions whatever `parallel` requests are out at once.
     """
     loaded = drift.LoadedTotals(dlt.current.resource_state())
-    batch = _UsageBatch(client, _now())
+    batch = _UsageBatch(client, _now(), tombstones=_has_held_rows())
     candidates = rows.day_range(_cursor_start(usage_date, window), window.last_day)
     newest = _newest_loaded(usage_date, window)
     days = list(drift.days_to_read(candidates, newest, loaded, summaries))
@@ -305,6 +322,7 @@ class _UsageBatch:
 
     client: GitHubClient
     extracted_at: datetime
+    tombstones: bool = False  # a (day, partition) read back empty deletes what was loaded
     bodies: list[tuple[bytes, str, date]] = field(default_factory=list)
     size: int = 0
     # net dollars per day read so far, for the drift check of later runs
@@ -318,6 +336,15 @@ class _UsageBatch:
         bodies, self.bodies, self.size = self.bodies, [], 0
         if not bodies:
             return
+        read: set[tuple[date, str]] = set()
+        for table in self._tables(bodies):
+            read |= self._count(table)
+            yield usage_arrow.with_row_ids(table)
+        withdrawn = sorted({(day, cc) for _, cc, day in bodies} - read)
+        if self.tombstones and withdrawn:
+            yield usage_arrow.with_row_ids(usage_arrow.tombstones(withdrawn, self.extracted_at))
+
+    def _tables(self, bodies: list[tuple[bytes, str, date]]) -> Iterator[pa.Table]:
         try:
             table = usage_arrow.usage_table(
                 [b for b, _, _ in bodies], [cc for _, cc, _ in bodies], self.extracted_at
@@ -329,18 +356,18 @@ class _UsageBatch:
             for body, cc_id, day in bodies:
                 shaped = self._shaped_rows(body, cc_id, day)
                 if shaped:
-                    yield self._counted(usage_arrow.usage_table_from_rows(shaped))
+                    yield usage_arrow.usage_table_from_rows(shaped)
             return
         if table.num_rows:
-            yield self._counted(table)
+            yield table
 
-    def _counted(self, table: pa.Table) -> pa.Table:
-        by_day = table.group_by("usage_date").aggregate([("net_amount", "sum")])
-        for day, net in zip(
-            by_day["usage_date"].to_pylist(), by_day["net_amount_sum"].to_pylist(), strict=True
-        ):
+    def _count(self, table: pa.Table) -> set[tuple[date, str]]:
+        """Add the table's net dollars to `day_net`; the (day, partition) keys it holds."""
+        keys = ["usage_date", "cost_center_id"]
+        sums = table.group_by(keys).aggregate([("net_amount", "sum")]).to_pydict()
+        for day, net in zip(sums["usage_date"], sums["net_amount_sum"], strict=True):
             self.day_net[day] = self.day_net.get(day, Decimal(0)) + net
-        return usage_arrow.with_row_ids(table)
+        return set(zip(sums["usage_date"], sums["cost_center_id"], strict=True))
 
     def _shaped_rows(self, body: bytes, cc_id: str, day: date) -> list[dict[str, Any]]:
         path = self.client.path(USAGE_PATH)
@@ -373,6 +400,7 @@ def model_usage(
     if not ai_credits and newest is not None:
         first = max(first, window.settled_after(newest))
     loaded = drift.LoadedTotals(dlt.current.resource_state())
+    tombstones = _has_held_rows()
     day_net: dict[date, Decimal] = {}
     candidates = (
         day
@@ -408,6 +436,8 @@ def model_usage(
         client.tally.done(partitions=1)
         if batch:
             yield batch
+        elif tombstones:  # GitHub withdrew the partition's usage of the day, if it had any
+            yield [rows.tombstone(usage_date=day, cost_center_id=cc_id)]
     loaded.record(day_net, keep_from=_keep_totals_from(window))
 
 
@@ -479,6 +509,7 @@ _REPORT_COMMON: TTableSchemaColumns = {
     "unit_type_raw": {"data_type": "text", "nullable": True},
     "extracted_at": {"data_type": "timestamp"},
     **_decimals("price_per_unit", "quantity", "gross_amount", "discount_amount", "net_amount"),
+    **_WITHDRAWN,
 }
 # Columns later report versions added are nullable: a table created before them gets them
 # added by dlt, and older reports (or the user= fallback) have nothing to put in them.
@@ -512,6 +543,7 @@ def report_usage(
     so the next run asks again from there (minus the lookback)."""
     table = COPILOT_USER_USAGE if report_family == "copilot" else DETAILED_USAGE
     extracted_at = _now()
+    tombstones = _has_held_rows()
     reports = requests = 0
     ranges = report_ranges(report_family, _cursor_start(usage_date, window), window.last_day)
     client.tally.plan(reports=len(ranges))
@@ -536,9 +568,23 @@ def report_usage(
             )
             return
         batch = [{**row, "extracted_at": extracted_at} for row in found.for_table(table)]
+        if tombstones:  # a day the report has no rows for has none left: delete what it had
+            batch += _day_tombstones(table, set(rows.day_range(first, last)) - found.days(table))
         if batch:
             yield batch
     client.notes.append(f"{table} came from {reports} usage-report exports ({requests} requests).")
+
+
+def _day_tombstones(table: str, days: Iterable[date]) -> list[dict[str, Any]]:
+    """Tombstones of whole days of a per-user table (merge key usage_date), with its NOT NULL
+    text columns filled: the staging copy of the table keeps the constraints."""
+    columns = COPILOT_USER_USAGE_COLUMNS if table == COPILOT_USER_USAGE else DETAILED_USAGE_COLUMNS
+    required = {
+        name: ""
+        for name, column in columns.items()
+        if column.get("nullable") is False and column.get("data_type") == "text"
+    }
+    return [rows.tombstone(usage_date=day, **required) for day in sorted(days)]
 
 
 def _user_usage_fallback(
@@ -557,6 +603,7 @@ def _user_usage_fallback(
         - {""}
     )
     extracted_at = _now()
+    tombstones = _has_held_rows()
     days = list(rows.day_range(first, window.last_day))
     for day in days:
         credits = day >= AI_CREDITS_START
@@ -575,6 +622,8 @@ def _user_usage_fallback(
                 path,
                 day,
             )
+        if not batch and tombstones:
+            batch = _day_tombstones(COPILOT_USER_USAGE, {day})
         if batch:
             yield batch
     client.notes.append(

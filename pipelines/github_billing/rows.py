@@ -15,6 +15,16 @@ from urllib.parse import urlsplit
 from pipelines.github_billing.catalogue import normalise_key, product_columns
 from pipelines.github_billing.settings import MAX_PARALLEL_REQUESTS, MONEY_SCALE, NO_COST_CENTER
 
+# The raw tables' tombstone flag. A row that carries only a merge key and `is_withdrawn = true`
+# makes dlt's delete-insert delete what was loaded for that key, and is itself never inserted
+# (the column's `hard_delete` hint): how a day or partition GitHub withdrew is removed.
+WITHDRAWN = "is_withdrawn"
+
+
+def tombstone(**merge_key: Any) -> dict[str, Any]:
+    """The row that deletes what was loaded for `merge_key` (e.g. a day and a partition)."""
+    return {**merge_key, WITHDRAWN: True}
+
 
 def parse_usage_date(value: str) -> date:
     """The one date rule of every payload and report: `2025-01-01`, a timestamp
@@ -122,6 +132,7 @@ def usage_item_row(
         "discount_amount": as_decimal(item.get("discountAmount")),
         "net_amount": as_decimal(item.get("netAmount")),
         "extracted_at": extracted_at,
+        WITHDRAWN: None,
     }
 
 

@@ -22,7 +22,7 @@ import pyarrow.json as pj
 from dlt.common.utils import uniq_id_base64
 
 from pipelines.github_billing import catalogue
-from pipelines.github_billing.rows import parse_usage_date
+from pipelines.github_billing.rows import WITHDRAWN, parse_usage_date
 from pipelines.github_billing.settings import MONEY_PRECISION, MONEY_SCALE
 
 DECIMAL = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
@@ -51,6 +51,7 @@ USAGE_ITEM_SCHEMA = pa.schema(
         ("discount_amount", DECIMAL),
         ("net_amount", DECIMAL),
         ("extracted_at", pa.timestamp("us", tz="UTC")),
+        (WITHDRAWN, pa.bool_()),  # null on rows GitHub sent; true on tombstones
     ]
 )
 
@@ -116,14 +117,28 @@ def usage_table(
         "unit_type": _per_distinct(fields["unitType"], catalogue.canonical_unit, TEXT),
         "unit_type_raw": fields["unitType"],
         **{column: pc.fill_null(fields[name], _ZERO) for name, column in _AMOUNTS.items()},
-        "extracted_at": pa.repeat(
-            pa.scalar(extracted_at, USAGE_ITEM_SCHEMA.field("extracted_at").type), len(items)
-        ),
+        "extracted_at": _repeat(extracted_at, "extracted_at", len(items)),
+        WITHDRAWN: pa.nulls(len(items), pa.bool_()),
     }
     try:
         return pa.table(columns, schema=USAGE_ITEM_SCHEMA)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise NotExact(str(exc)) from None
+
+
+def tombstones(keys: Sequence[tuple[Any, str]], extracted_at: datetime) -> pa.Table:
+    """Tombstone rows (`rows.tombstone`) for (usage_date, cost_center_id) keys, in the table's
+    schema: every other column null."""
+    columns = {f.name: pa.nulls(len(keys), f.type) for f in USAGE_ITEM_SCHEMA}
+    columns["usage_date"] = pa.array([day for day, _ in keys], pa.date32())
+    columns["cost_center_id"] = pa.array([cc for _, cc in keys], TEXT)
+    columns["extracted_at"] = _repeat(extracted_at, "extracted_at", len(keys))
+    columns[WITHDRAWN] = pa.repeat(pa.scalar(True), len(keys))
+    return pa.table(columns, schema=USAGE_ITEM_SCHEMA)
+
+
+def _repeat(value: Any, column: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(value, USAGE_ITEM_SCHEMA.field(column).type), n)
 
 
 def with_row_ids(table: pa.Table) -> pa.Table:

@@ -12,15 +12,24 @@ import hashlib
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import cached_property
 
+from pipelines.github_billing import catalogue
+from pipelines.simulator.dialects import Dialect, dialect_for
+from pipelines.simulator.usage import (
+    AI_CREDIT,
+    METERED,
+    NO_COST_CENTER,
+    PREMIUM_REQUEST,
+    DayUsage,
+    q9,
+)
+
 AI_CREDITS_START = date(2026, 6, 1)
-NINE_PLACES = Decimal("0.000000001")
-NO_COST_CENTER = "none"
 
 FIRST_NAMES = [
     "alice",
@@ -77,13 +86,6 @@ MODELS = (
     ("o4-mini", Decimal("0.33")),
     ("Grok Code Fast 1", Decimal("0.25")),
 )
-SEAT_PRICES = {"business": Decimal("19"), "enterprise": Decimal("39")}
-SEAT_SKUS = {"business": "Copilot Business", "enterprise": "Copilot Enterprise"}
-
-
-def q9(value: Decimal) -> Decimal:
-    """Round to the nine decimal places GitHub's billing amounts carry."""
-    return value.quantize(NINE_PLACES, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,15 @@ class Enterprise:
     size: EnterpriseSize = field(default_factory=EnterpriseSize)
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
     revisions: dict[date, int] = field(default_factory=dict)
+    # usage GitHub withdrew (`restate`): partitions left empty, days without Copilot usage
+    withdrawn: dict[date, frozenset[str]] = field(default_factory=dict)
+    copilot_withdrawn: set[date] = field(default_factory=set)
+    # how this enterprise's GitHub spells SKUs and units (`dialects.DIALECTS`); None: by seed
+    dialect: str | None = None
+
+    @cached_property
+    def spelling(self) -> Dialect:
+        return dialect_for(self.dialect, self.seed)
 
     # -- entities ---------------------------------------------------------------------------
     @property
@@ -318,9 +329,15 @@ class Enterprise:
         )
 
     # -- usage --------------------------------------------------------------------------------
-    def restate(self, day: date) -> None:
-        """GitHub revises recent days: give `day` new figures (tests use this)."""
+    def restate(self, day: date, empty: Iterable[str] = (), copilot_usage: bool = True) -> None:
+        """GitHub revises recent days: give `day` new figures (tests use this). GitHub may also
+        withdraw usage: the partitions in `empty` have none left, and without `copilot_usage`
+        the day has no Copilot usage by user in any partition (nor the lines it sums to)."""
         self.revisions[day] = self.revisions.get(day, 0) + 1
+        if empty:
+            self.withdrawn[day] = self.withdrawn.get(day, frozenset()) | frozenset(empty)
+        if not copilot_usage:
+            self.copilot_withdrawn.add(day)
         self._day_cache.pop(day, None)
 
     @cached_property
@@ -336,7 +353,7 @@ class Enterprise:
         return cached
 
     def _generate_day(self, day: date) -> DayUsage:
-        usage = DayUsage(day)
+        usage = DayUsage(day, self.spelling)
         if not (self.first_day <= day <= self.last_day):
             return usage
         rng = self._rng("usage", day.isoformat(), self.revisions.get(day, 0))
@@ -344,135 +361,31 @@ class Enterprise:
         date_text = day.isoformat() if style < 0.5 else f"{day.isoformat()}T00:00:00Z"
         # Included minutes and storage run out early in the month: discounts on days 1-3.
         included = day.day <= 3
-
+        per_repo = [m for m in METERED if m.per == "repo"]
         for repo in self.repos:
             org = repo.split("/")[0]
-            cc = self.usage_cost_center(org, repo, day)
+            partition = _partition(self.usage_cost_center(org, repo, day))
             public = repo in self.public_repos
-            if rng.random() < 0.6:
-                minutes = Decimal(rng.randint(1, 600))
-                if rng.random() < 0.3:
-                    minutes = Decimal(rng.randint(1000, 600000)) / 1000
-                usage.add_metered(
-                    rng,
-                    date_text,
-                    cc,
-                    org,
-                    repo,
-                    "actions",
-                    "Actions Linux",
-                    "minutes",
-                    minutes,
-                    Decimal("0.008"),
-                    public or included,
-                )
-                if rng.random() < 0.2:
-                    usage.add_metered(
-                        rng,
-                        date_text,
-                        cc,
-                        org,
-                        repo,
-                        "actions",
-                        "Actions Windows",
-                        "minutes",
-                        Decimal(rng.randint(1, 200)),
-                        Decimal("0.016"),
-                        public or included,
-                    )
-                if rng.random() < 0.05:
-                    usage.add_metered(
-                        rng,
-                        date_text,
-                        cc,
-                        org,
-                        repo,
-                        "actions",
-                        "Actions macOS 3-core",
-                        "minutes",
-                        Decimal(rng.randint(1, 60)),
-                        Decimal("0.08"),
-                        public,
-                    )
-            if rng.random() < 0.5:
-                usage.add_metered(
-                    rng,
-                    date_text,
-                    cc,
-                    org,
-                    repo,
-                    "actions",
-                    "Actions storage",
-                    "GigabyteHours",
-                    q9(Decimal(rng.randint(1, 50_000_000_000)) / 1_000_000_000),
-                    Decimal("0.00033602"),
-                    public or included,
-                )
-            if rng.random() < 0.1:
-                usage.add_metered(
-                    rng,
-                    date_text,
-                    cc,
-                    org,
-                    repo,
-                    "git_lfs",
-                    "Git LFS storage",
-                    "GigabyteHours",
-                    q9(Decimal(rng.randint(1, 20_000_000)) / 1_000_000),
-                    Decimal("0.0000958904"),
-                    included,
-                )
-            if rng.random() < 0.05:
-                usage.add_metered(
-                    rng,
-                    date_text,
-                    cc,
-                    org,
-                    repo,
-                    "codespaces",
-                    "Codespaces compute 4-core",
-                    "hours",
-                    Decimal(rng.randint(1, 80)) / 10,
-                    Decimal("0.36"),
-                    False,
-                )
+            for metered in per_repo:
+                if rng.random() < metered.chance:
+                    free = metered.is_free(public, included)
+                    usage.add_metered(rng, date_text, partition, org, repo, metered, free)
+        per_org = [m for m in METERED if m.per == "org"]
         for org in self.orgs:
-            cc = self.usage_cost_center(org, None, day)
-            usage.add_metered(
-                rng,
-                date_text,
-                cc,
-                org,
-                None,
-                "packages",
-                "Packages storage",
-                "GigabyteHours",
-                q9(Decimal(rng.randint(1, 9_000_000_000)) / 1_000_000_000),
-                Decimal("0.000336"),
-                included,
-            )
-            if rng.random() < 0.4:
-                usage.add_metered(
-                    rng,
-                    date_text,
-                    cc,
-                    org,
-                    None,
-                    "packages",
-                    "Packages data transfer",
-                    "gigabytes",
-                    Decimal(rng.randint(1, 5000)) / 100,
-                    Decimal("0.5"),
-                    included,
-                )
-
+            partition = _partition(self.usage_cost_center(org, None, day))
+            for metered in per_org:
+                if rng.random() < metered.chance:
+                    free = metered.is_free(False, included)
+                    usage.add_metered(rng, date_text, partition, org, None, metered, free)
         self._add_copilot(usage, rng, date_text, day)
+        usage.withdraw(self.withdrawn.get(day, frozenset()))
         return usage
 
     def _add_copilot(self, usage: DayUsage, rng: random.Random, date_text: str, day: date) -> None:
         days_in_month = calendar.monthrange(day.year, day.month)[1]
         seats: dict[tuple[str, CostCenter | None, str], int] = defaultdict(int)
         credits = day >= AI_CREDITS_START
+        models = () if day in self.copilot_withdrawn else self.models
         for login, grant in sorted(self.billed_holders(day).items()):
             org = grant.organization or ""
             seats[(org, self.seat_cost_center(grant, day), grant.plan_type)] += 1
@@ -482,54 +395,24 @@ class Enterprise:
             if not active or rng.random() < 0.3:
                 continue
             cc = self.user_cost_center(grant, day)
-            for model, multiplier in self.models:
+            for model, multiplier in models:
                 if rng.random() < 0.5:
                     continue
                 if credits:
-                    qty = Decimal(rng.randint(1, 600)) * multiplier / 10
-                    usage.add_user_usage(
-                        day,
-                        login,
-                        org,
-                        cc,
-                        model,
-                        "Copilot AI Credits",
-                        "credits",
-                        q9(qty),
-                        Decimal("0.01"),
-                        day.day <= 5,
-                    )
+                    qty, sku, free = Decimal(rng.randint(1, 600)) * multiplier / 10, AI_CREDIT, 5
                 else:
-                    qty = Decimal(rng.randint(1, 12)) * multiplier
-                    usage.add_user_usage(
-                        day,
-                        login,
-                        org,
-                        cc,
-                        model,
-                        "Copilot Premium Request",
-                        "requests",
-                        q9(qty),
-                        Decimal("0.04"),
-                        day.day <= 7,
-                    )
+                    qty, sku, free = Decimal(rng.randint(1, 12)) * multiplier, PREMIUM_REQUEST, 7
+                name = cc.name if cc else ""
+                discounted = day.day <= free  # the month's included usage runs out
+                usage.add_user_usage(
+                    day, login, org, _partition(cc), name, model, sku, q9(qty), discounted
+                )
         for (org, cc, plan), count in sorted(
             seats.items(), key=lambda kv: (kv[0][0], kv[0][1].id if kv[0][1] else "", kv[0][2])
         ):
             qty = q9(Decimal(count) / days_in_month)
-            product = "copilot" if rng.random() < 0.7 else "Copilot"
-            usage.add_item(
-                date_text,
-                cc,
-                org,
-                "",
-                product,
-                SEAT_SKUS[plan],
-                "UserMonths",
-                qty,
-                SEAT_PRICES[plan],
-                Decimal(0),
-            )
+            product = usage.dialect.product("copilot", rng)
+            usage.add_seats(date_text, _partition(cc), org, plan, qty, product)
         usage.add_copilot_usage_lines(date_text)
 
     # -- derived views ------------------------------------------------------------------------
@@ -564,7 +447,8 @@ class Enterprise:
                 }
                 total += net
                 for item in items:
-                    per_product[item["product"].lower()] += item["netAmount"]
+                    product = catalogue.canonical_product(item["product"], item["sku"])
+                    per_product[product] += item["netAmount"]
         return {
             "enterprise": self.slug,
             "first_day": self.first_day.isoformat(),
@@ -575,203 +459,5 @@ class Enterprise:
         }
 
 
-@dataclass
-class DayUsage:
-    """One day of usage, grouped by cost-center partition the way GitHub's /usage splits it."""
-
-    day: date
-    items_by_partition: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
-    # (partition, cost center name, model, sku, unit, price) -> [gross qty, gross, discount qty,
-    # discount]
-    model_usage: dict[tuple[str, str, str, str, str, Decimal], list[Decimal]] = field(
-        default_factory=dict
-    )
-    # per-user rows, the grain of GitHub's premium-request / AI-credit report exports
-    user_usage: list[dict] = field(default_factory=list)
-
-    def add_item(
-        self,
-        date_text: str,
-        cc: CostCenter | None,
-        org: str,
-        repo: str | None,
-        product: str,
-        sku: str,
-        unit: str,
-        quantity: Decimal,
-        price: Decimal,
-        discount: Decimal,
-    ) -> None:
-        gross = q9(quantity * price)
-        item: dict = {
-            "date": date_text,
-            "product": product,
-            "sku": sku,
-            "quantity": quantity,
-            "unitType": unit,
-            "pricePerUnit": price,
-            "grossAmount": gross,
-            "discountAmount": min(discount, gross),
-            "netAmount": gross - min(discount, gross),
-            "organizationName": org,
-        }
-        if repo is not None:
-            item["repositoryName"] = repo
-        self.items_by_partition[cc.id if cc else NO_COST_CENTER].append(item)
-
-    def add_metered(
-        self,
-        rng: random.Random,
-        date_text: str,
-        cc: CostCenter | None,
-        org: str,
-        repo: str | None,
-        product: str,
-        sku: str,
-        unit: str,
-        quantity: Decimal,
-        price: Decimal,
-        discounted: bool,
-    ) -> None:
-        # GitHub's casing drifts between responses; the simulator drifts the same way.
-        if rng.random() < 0.3:
-            product = product.capitalize()
-        if unit == "minutes" and rng.random() < 0.3:
-            unit = "Minutes"
-        self.add_item(
-            date_text,
-            cc,
-            org,
-            repo,
-            product,
-            sku,
-            unit,
-            quantity,
-            price,
-            q9(quantity * price) if discounted else Decimal(0),
-        )
-
-    def add_user_usage(
-        self,
-        day: date,
-        login: str,
-        org: str,
-        cc: CostCenter | None,
-        model: str,
-        sku: str,
-        unit: str,
-        quantity: Decimal,
-        price: Decimal,
-        discounted: bool,
-    ) -> None:
-        gross = q9(quantity * price)
-        discount = gross if discounted else Decimal(0)
-        partition = cc.id if cc else NO_COST_CENTER
-        self.user_usage.append(
-            {
-                "date": day,
-                "username": login,
-                "organization": org,
-                "cost_center_id": partition,
-                "cost_center_name": cc.name if cc else "",
-                "model": model,
-                "sku": sku,
-                "unit_type": unit,
-                "quantity": quantity,
-                "price_per_unit": price,
-                "gross_amount": gross,
-                "discount_amount": discount,
-                "net_amount": gross - discount,
-                "discount_quantity": quantity if discounted else Decimal(0),
-            }
-        )
-        key = (partition, cc.name if cc else "", model, sku, unit, price)
-        acc = self.model_usage.setdefault(key, [Decimal(0)] * 4)
-        acc[0] += quantity
-        acc[1] += gross
-        acc[2] += quantity if discounted else Decimal(0)
-        acc[3] += discount
-
-    def add_copilot_usage_lines(self, date_text: str) -> None:
-        """The /usage report carries one line per org and partition for premium requests or AI
-        credits; its dollars are exactly the per-user rows summed."""
-        lines: dict[tuple[str, str, str, str, Decimal], list[Decimal]] = {}
-        for row in self.user_usage:
-            key = (
-                row["cost_center_id"],
-                row["organization"],
-                row["sku"],
-                row["unit_type"],
-                row["price_per_unit"],
-            )
-            acc = lines.setdefault(key, [Decimal(0)] * 3)
-            acc[0] += row["quantity"]
-            acc[1] += row["gross_amount"]
-            acc[2] += row["discount_amount"]
-        for (partition, org, sku, unit, price), (qty, gross, discount) in sorted(lines.items()):
-            self.items_by_partition[partition].append(
-                {
-                    "date": date_text,
-                    "product": "copilot",
-                    "sku": sku,
-                    "quantity": qty,
-                    "unitType": unit,
-                    "pricePerUnit": price,
-                    "grossAmount": gross,
-                    "discountAmount": discount,
-                    "netAmount": gross - discount,
-                    "organizationName": org,
-                    "repositoryName": "",
-                }
-            )
-
-    def model_items(self, partition: str | None, sku_prefix: str) -> list[dict]:
-        """Items of the premium_request / ai_credit endpoints for one partition (None = all)."""
-        merged: dict[tuple[str, str, str, Decimal], list[Decimal]] = {}
-        for (part, _name, model, sku, unit, price), acc in self.model_usage.items():
-            if not sku.startswith(sku_prefix) or (partition is not None and part != partition):
-                continue
-            slot = merged.setdefault((model, sku, unit, price), [Decimal(0)] * 4)
-            for i in range(4):
-                slot[i] += acc[i]
-        return _model_items_json(merged)
-
-    def user_model_items(self, user: str, partition: str | None, sku_prefix: str) -> list[dict]:
-        """Items of the premium_request / ai_credit endpoints filtered with `user=`, summed
-        over every organization (and cost center unless one is given)."""
-        merged: dict[tuple[str, str, str, Decimal], list[Decimal]] = {}
-        for row in self.user_usage:
-            if row["username"].lower() != user.lower() or not row["sku"].startswith(sku_prefix):
-                continue
-            if partition is not None and row["cost_center_id"] != partition:
-                continue
-            key = (row["model"], row["sku"], row["unit_type"], row["price_per_unit"])
-            slot = merged.setdefault(key, [Decimal(0)] * 4)
-            slot[0] += row["quantity"]
-            slot[1] += row["gross_amount"]
-            slot[2] += row["discount_quantity"]
-            slot[3] += row["discount_amount"]
-        return _model_items_json(merged)
-
-
-def _model_items_json(merged: dict[tuple[str, str, str, Decimal], list[Decimal]]) -> list[dict]:
-    return [
-        {
-            "product": "Copilot",
-            "sku": sku,
-            "model": model,
-            "unitType": unit,
-            "pricePerUnit": price,
-            "grossQuantity": gq,
-            "grossAmount": ga,
-            "discountQuantity": dq,
-            "discountAmount": da,
-            "netQuantity": gq - dq,
-            "netAmount": ga - da,
-        }
-        for (model, sku, unit, price), (gq, ga, dq, da) in sorted(merged.items())
-    ]
-
-
-def utc_datetime(day: date, hour: int = 12) -> str:
-    return datetime.combine(day, time(hour), tzinfo=UTC).isoformat().replace("+00:00", "Z")
+def _partition(cc: CostCenter | None) -> str:
+    return cc.id if cc else NO_COST_CENTER

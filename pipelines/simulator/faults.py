@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pipelines.simulator.server import DOCS, Fault
+from pipelines.simulator.payloads import DOCS
+from pipelines.simulator.server import Fault
 
 
 def _body(status: int, message: str) -> dict[str, str]:
