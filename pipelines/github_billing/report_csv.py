@@ -226,7 +226,7 @@ def is_transition_backfill(row: dict[str, Any]) -> bool:
     quantity but a quota is dropped, a premium-request row with quota 0 carries no real charge
     (it keeps the row, zeroes its quantity and money, halves its AI-credit columns). Either
     way the row is not usage to bill. A blank quota is 0, as the viewer reads it; a word
-    (`Unlimited`) is a quota, which the viewer's arithmetic would also call 0."""
+    (`Unlimited`) is a quota, although the viewer's `Number()` would read it as 0 too."""
     first, last = TRANSITION_BACKFILL_DAYS
     if not first <= row["usage_date"] <= last:
         return False
