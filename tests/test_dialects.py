@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.github_billing import catalogue
 from pipelines.runner import build_models
 from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
 from pipelines.simulator.dialects import DIALECTS
@@ -45,9 +46,14 @@ def test_each_spelling_loads_as_the_same_skus_units_and_dollars(
     spelled = (spelling.sku("copilot_for_business"), spelling.unit("user_months"))
     assert licences == [("copilot_for_business", spelled[0], "user_months", spelled[1])]
     # AI credits are AI credits, whatever the unit is called, in raw tables and marts
-    for table in ("ai_credit_usage", "copilot_user_usage"):
-        units = query(db, f"select distinct unit_type, unit_type_raw from {RAW}.{table}")
-        assert units == [("ai_credits", spelling.unit("ai_credits"))], table
+    units = query(db, f"select distinct unit_type, unit_type_raw from {RAW}.ai_credit_usage")
+    assert units == [("ai_credits", spelling.unit("ai_credits"))]
+    # the report CSVs have spellings of their own (the enterprise's CSV dialect)
+    report_units = query(
+        db, f"select distinct unit_type, unit_type_raw from {RAW}.copilot_user_usage"
+    )
+    assert {canonical for canonical, _raw in report_units} == {"ai_credits"}
+    assert all(catalogue.canonical_unit(raw) == canonical for canonical, raw in report_units)
     assert query(db, "select distinct billing_unit from marts.fct_copilot_model_usage") == [
         ("ai_credits",)
     ]
