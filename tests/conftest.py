@@ -124,3 +124,18 @@ def configured(module_simulator: Simulator, monkeypatch: pytest.MonkeyPatch) -> 
     module_simulator.clear_requests()
     yield module_simulator
     module_simulator.faults.clear()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[object]:
+    """A real PostgreSQL server for the session (installed by .ci/install-postgres in CI)."""
+    from tests.postgres import PostgresUnavailable, start_cluster
+
+    try:
+        cluster = start_cluster()
+    except PostgresUnavailable as exc:
+        pytest.skip(f"the PostgreSQL suite needs a PostgreSQL server: {exc}")
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
