@@ -16,6 +16,7 @@ import duckdb
 from dlt.sources import DltResource
 
 from pipelines.github_billing import resources as r
+from pipelines.github_billing.contract import TABLES, resource
 from pipelines.github_billing.report_csv import (
     COPILOT_USER_USAGE,
     DETAILED_USAGE,
@@ -26,10 +27,7 @@ from pipelines.github_billing.settings import RAW_DATASET
 from pipelines.report_merge import Source, merge
 from pipelines.runner import RunFailed, make_pipeline
 
-COLUMNS = {
-    COPILOT_USER_USAGE: r.COPILOT_USER_USAGE_COLUMNS,
-    DETAILED_USAGE: r.DETAILED_USAGE_COLUMNS,
-}
+IMPORTED = (COPILOT_USER_USAGE, DETAILED_USAGE)
 
 
 @dataclass
@@ -71,7 +69,7 @@ def read_files(paths: Sequence[Path]) -> list[ReadFile]:
 
 def _complete(table: str, row: dict[str, Any]) -> dict[str, Any]:
     """Every column of the table, so rows read back compare with rows parsed."""
-    return {name: row.get(name) for name in COLUMNS[table]}
+    return {name: row.get(name) for name in TABLES[table].column_names}
 
 
 def loaded_rows(db_path: Path, table: str, days: set[date]) -> list[dict[str, Any]]:
@@ -98,17 +96,12 @@ def loaded_rows(db_path: Path, table: str, days: set[date]) -> list[dict[str, An
 def github_billing_reports(
     tables: dict[str, list[dict[str, Any]]],
 ) -> Sequence[DltResource]:
-    """Whole days of imported report rows, merged by day like the export resources."""
+    """Whole days of imported report rows, merged by day like the export resources; every
+    other raw table is created empty if missing, so dbt can build after an import alone."""
+
     return [
-        dlt.resource(
-            rows,
-            name=table,
-            write_disposition={"disposition": "merge", "strategy": "delete-insert"},
-            merge_key="usage_date",
-            columns=COLUMNS[table],
-        )
-        for table, rows in tables.items()
-        if rows
+        resource(rows, table) if (rows := tables.get(table)) else resource(r.empty_table, table)()
+        for table in TABLES
     ]
 
 
@@ -120,7 +113,7 @@ def import_reports(db_path: Path, paths: Sequence[Path]) -> ImportResult:
         result.formats |= file.rows.formats
     extracted_at = datetime.now(UTC)
     tables: dict[str, list[dict[str, Any]]] = {}
-    for table in COLUMNS:
+    for table in IMPORTED:
         sources = [
             Source(
                 file.name,

@@ -17,6 +17,7 @@ from dlt.sources import DltResource
 
 from pipelines.github_billing import resources as r
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
+from pipelines.github_billing.contract import resource
 from pipelines.github_billing.drift import DailySummaries
 from pipelines.github_billing.exports import UsageExports
 from pipelines.github_billing.rows import enterprise_slug, parallel_requests
@@ -87,83 +88,33 @@ def github_billing(
     api.max_in_flight = parallel  # the client holds every thread of the run to it
     directory = r.CostCenterDirectory(api)
     summaries = DailySummaries(api)  # one summary request per re-checked day, shared
-    daily_merge = {"disposition": "merge", "strategy": "delete-insert"}
 
-    usage = dlt.resource(
-        r.usage_items,
-        name="usage_items",
-        write_disposition=daily_merge,  # type: ignore[arg-type]
-        merge_key=["usage_date", "cost_center_id"],
-        columns=r.USAGE_ITEM_COLUMNS,
-    )(api, directory, window, window.incremental("usage_date"), summaries, parallel)
-
-    def model_resource(name: str, ai_credits: bool) -> DltResource:
-        return dlt.resource(
-            r.model_usage,
-            name=name,
-            write_disposition=daily_merge,  # type: ignore[arg-type]
-            merge_key=["usage_date", "cost_center_id"],
-            columns=r.MODEL_USAGE_COLUMNS,
-        )(
-            api,
-            directory,
-            window,
-            window.incremental("usage_date"),
-            ai_credits,
-            summaries,
-            parallel,
+    def model_usage(name: str, ai_credits: bool) -> DltResource:
+        cursor = window.incremental("usage_date")
+        return resource(r.model_usage, name)(
+            api, directory, window, cursor, ai_credits, summaries, parallel
         )
 
-    seats = dlt.resource(
-        r.copilot_seats,
-        name="copilot_seats",
-        write_disposition=daily_merge,  # type: ignore[arg-type]
-        merge_key="snapshot_date",
-        columns=r.SEAT_COLUMNS,
-    )(api, window, int(seats_per_page))
-    centers = dlt.resource(
-        r.cost_centers,
-        name="cost_centers",
-        write_disposition="merge",
-        primary_key="id",
-        columns=r.COST_CENTER_COLUMNS,
-    )(directory)
-    center_resources = dlt.resource(
-        r.cost_center_resources,
-        name="cost_center_resources",
-        write_disposition={"disposition": "merge", "strategy": "scd2"},  # type: ignore[arg-type]
-    )(directory)
-    accounts = dlt.resource(
-        r.billing_accounts,
-        name="billing_accounts",
-        write_disposition="merge",
-        primary_key="billing_account_id",
-        columns=r.BILLING_ACCOUNT_COLUMNS,
-    )(api)
     resources = [
-        accounts,
-        centers,
-        center_resources,
-        usage,
-        model_resource("premium_request_usage", ai_credits=False),
-        model_resource("ai_credit_usage", ai_credits=True),
-        seats,
+        resource(r.billing_accounts, "billing_accounts")(api),
+        resource(r.cost_centers, "cost_centers")(directory),
+        resource(r.cost_center_resources, "cost_center_resources")(directory),
+        resource(r.usage_items, "usage_items")(
+            api, directory, window, window.incremental("usage_date"), summaries, parallel
+        ),
+        model_usage("premium_request_usage", ai_credits=False),
+        model_usage("ai_credit_usage", ai_credits=True),
+        resource(r.copilot_seats, "copilot_seats")(api, window, int(seats_per_page)),
     ]
-    if usage_exports:
-        exports = UsageExports(api)
-
-        def report_resource(name: str, family: str, columns: object) -> DltResource:
-            # Each report covers whole days for every user: a re-read day replaces the day.
-            return dlt.resource(
-                r.report_usage,
-                name=name,
-                write_disposition=daily_merge,  # type: ignore[arg-type]
-                merge_key="usage_date",
-                columns=columns,  # type: ignore[arg-type]
-            )(api, exports, window, window.incremental("usage_date"), family)
-
-        resources += [
-            report_resource("copilot_user_usage", "copilot", r.COPILOT_USER_USAGE_COLUMNS),
-            report_resource("detailed_usage", "detailed", r.DETAILED_USAGE_COLUMNS),
-        ]
+    exports = UsageExports(api) if usage_exports else None
+    for name, family in (("copilot_user_usage", "copilot"), ("detailed_usage", "detailed")):
+        # Each report covers whole days for every user: a re-read day replaces the day.
+        if exports:
+            resources.append(
+                resource(r.report_usage, name)(
+                    api, exports, window, window.incremental("usage_date"), family
+                )
+            )
+        else:  # the tables still exist, for dbt and for `github-billing import`
+            resources.append(resource(r.empty_table, name)())
     return resources

@@ -18,6 +18,7 @@ from typing import Any
 
 from pipelines.github_billing import catalogue
 from pipelines.github_billing.catalogue import normalise_key, product_columns
+from pipelines.github_billing.contract import TOKENS
 from pipelines.github_billing.rows import as_decimal, parse_usage_date
 
 COPILOT_USER_USAGE = "copilot_user_usage"
@@ -125,7 +126,6 @@ GRAIN = {
         "unit_type",
     ),
 }
-TOKENS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens")
 MEASURES = ("quantity", *_MONEY, "aic_quantity", "aic_gross_amount", *TOKENS)
 
 

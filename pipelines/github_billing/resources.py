@@ -11,10 +11,9 @@ from typing import Any, TypeVar
 
 import dlt
 import pyarrow as pa
-from dlt.common.schema.typing import TTableSchemaColumns
 from dlt.common.schema.utils import has_table_seen_data
 
-from pipelines.github_billing import catalogue, drift, rows, usage_arrow
+from pipelines.github_billing import catalogue, contract, drift, rows, usage_arrow
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
 from pipelines.github_billing.exports import (
     ExportFailed,
@@ -22,13 +21,11 @@ from pipelines.github_billing.exports import (
     UsageExports,
     report_ranges,
 )
-from pipelines.github_billing.report_csv import COPILOT_USER_USAGE, DETAILED_USAGE, TOKENS
+from pipelines.github_billing.report_csv import COPILOT_USER_USAGE, DETAILED_USAGE
 from pipelines.github_billing.settings import (
     AI_CREDIT_PATH,
     AI_CREDITS_START,
     COST_CENTERS_PATH,
-    MONEY_PRECISION,
-    MONEY_SCALE,
     NO_COST_CENTER,
     PREMIUM_REQUEST_PATH,
     SEATS_PATH,
@@ -37,65 +34,6 @@ from pipelines.github_billing.settings import (
 )
 
 logger = logging.getLogger(__name__)
-
-_DECIMAL = {"data_type": "decimal", "precision": MONEY_PRECISION, "scale": MONEY_SCALE}
-_NOT_NULL_TEXT = {"data_type": "text", "nullable": False}
-
-
-def _decimals(*names: str) -> TTableSchemaColumns:
-    return {name: dict(_DECIMAL) for name in names}  # type: ignore[misc]
-
-
-# the tombstone flag (rows.WITHDRAWN): dlt deletes the rows of a tombstone's merge key
-_WITHDRAWN: TTableSchemaColumns = {
-    rows.WITHDRAWN: {"data_type": "bool", "nullable": True, "hard_delete": True}
-}
-
-
-USAGE_ITEM_COLUMNS: TTableSchemaColumns = {
-    "usage_date": {"data_type": "date", "nullable": False},
-    "cost_center_id": _NOT_NULL_TEXT,  # type: ignore[typeddict-item]
-    "date_raw": {"data_type": "text"},
-    "repository_name_raw": {"data_type": "text", "nullable": True},
-    "extracted_at": {"data_type": "timestamp"},
-    **_decimals("quantity", "price_per_unit", "gross_amount", "discount_amount", "net_amount"),
-    **_WITHDRAWN,
-}
-MODEL_USAGE_COLUMNS: TTableSchemaColumns = {
-    "usage_date": {"data_type": "date", "nullable": False},
-    "cost_center_id": _NOT_NULL_TEXT,  # type: ignore[typeddict-item]
-    "cost_center_name": {"data_type": "text", "nullable": True},
-    "extracted_at": {"data_type": "timestamp"},
-    **_decimals(
-        "price_per_unit",
-        "gross_quantity",
-        "gross_amount",
-        "discount_quantity",
-        "discount_amount",
-        "net_quantity",
-        "net_amount",
-    ),
-    **_WITHDRAWN,
-}
-SEAT_COLUMNS: TTableSchemaColumns = {
-    "snapshot_date": {"data_type": "date", "nullable": False},
-    "assignee_id": {"data_type": "bigint"},
-    "assigning_team_name": {"data_type": "text", "nullable": True},
-    "assigning_team_type": {"data_type": "text", "nullable": True},
-    "created_at": {"data_type": "timestamp"},
-    "updated_at": {"data_type": "timestamp", "nullable": True},
-    "pending_cancellation_date": {"data_type": "date", "nullable": True},
-    "last_activity_at": {"data_type": "timestamp", "nullable": True},
-    "last_activity_editor": {"data_type": "text", "nullable": True},
-    "last_authenticated_at": {"data_type": "timestamp", "nullable": True},
-    "extracted_at": {"data_type": "timestamp"},
-}
-COST_CENTER_COLUMNS: TTableSchemaColumns = {
-    "azure_subscription": {"data_type": "text", "nullable": True},
-    "ai_credit_pool_enabled": {"data_type": "bool", "nullable": True},
-    "extracted_at": {"data_type": "timestamp"},
-    **_decimals("ai_credit_pool_target_amount", "ai_credit_pool_current_amount"),
-}
 
 
 @dataclass
@@ -209,11 +147,26 @@ def _as_day(value: Any) -> date | None:
 
 
 def _has_held_rows() -> bool:
-    """Whether the table of the resource being extracted has held rows: only then can a
-    tombstone (rows.tombstone) have something to delete. Nor is a table ever created from
-    tombstones alone, without the columns only GitHub's rows bring."""
+    """Whether the table of the resource being extracted exists (has been loaded, if only
+    empty): only then can a tombstone (rows.tombstone) have something to delete."""
     table = dlt.current.source_schema().tables.get(dlt.current.resource_name())
     return table is not None and has_table_seen_data(table)
+
+
+def _create_table() -> Iterator[Any]:
+    """On the resource's first load, the item that has dlt create its table with no rows.
+    dlt creates a table only for rows it loads, and an enterprise may have none for a table
+    (no cost centers, no Copilot seats, no usage before the AI-credit switch): created empty,
+    with the contract's columns, every raw table exists for dbt after the first run. Only
+    then: an empty load into an scd2 table would retire every row it holds."""
+    if not _has_held_rows():
+        yield dlt.mark.materialize_table_schema()
+
+
+def empty_table() -> Iterator[Any]:
+    """A resource of no rows for a table this run does not read (the export tables when
+    exports are off, the API's tables in an import): it creates the table if missing."""
+    yield from _create_table()
 
 
 def _cursor_start(cursor: dlt.sources.incremental[date], window: LoadWindow) -> date:
@@ -290,6 +243,8 @@ def usage_items(
     """
     loaded = drift.LoadedTotals(dlt.current.resource_state())
     batch = _UsageBatch(client, _now(), tombstones=_has_held_rows())
+    if not batch.tombstones:  # the table's first load: created even if no usage comes
+        yield usage_arrow.with_row_ids(usage_arrow.USAGE_ITEM_SCHEMA.empty_table())
     candidates = rows.day_range(_cursor_start(usage_date, window), window.last_day)
     newest = _newest_loaded(usage_date, window)
     days = list(drift.days_to_read(candidates, newest, loaded, summaries))
@@ -401,6 +356,7 @@ def model_usage(
         first = max(first, window.settled_after(newest))
     loaded = drift.LoadedTotals(dlt.current.resource_state())
     tombstones = _has_held_rows()
+    yield from _create_table()
     day_net: dict[date, Decimal] = {}
     candidates = (
         day
@@ -448,6 +404,7 @@ def copilot_seats(
     snapshot: history builds up run after run, so removed seats keep their seat-days."""
     extracted_at = _now()
     path = client.path(SEATS_PATH)
+    yield from _create_table()
     for page in client.get_pages(path, params={"per_page": per_page, "page": 1}):
         yield _shaped(
             lambda seat: rows.seat_row(seat, window.today, extracted_at),
@@ -456,15 +413,6 @@ def copilot_seats(
             path,
             window.today,
         )
-
-
-BILLING_ACCOUNT_COLUMNS: TTableSchemaColumns = {
-    "billing_account_id": {"data_type": "text", "nullable": False},
-    "billing_account_kind": {"data_type": "text", "nullable": False},
-    "billing_account_name": {"data_type": "text", "nullable": False},
-    "api_base_url": {"data_type": "text", "nullable": False},
-    "extracted_at": {"data_type": "timestamp"},
-}
 
 
 def billing_accounts(api: GitHubClient) -> Iterator[dict[str, Any]]:
@@ -479,56 +427,20 @@ def billing_accounts(api: GitHubClient) -> Iterator[dict[str, Any]]:
     }
 
 
-def cost_centers(directory: CostCenterDirectory) -> Iterator[dict[str, Any]]:
+def cost_centers(directory: CostCenterDirectory) -> Iterator[Any]:
+    yield from _create_table()
     extracted_at = _now()
     for center in directory.all():
         yield rows.cost_center_row(center, extracted_at)
 
 
-def cost_center_resources(directory: CostCenterDirectory) -> Iterator[dict[str, Any]]:
+def cost_center_resources(directory: CostCenterDirectory) -> Iterator[Any]:
+    yield from _create_table()
     for center in directory.all():
         yield from rows.cost_center_resource_rows(center)
 
 
 # -- per-user usage from GitHub's usage-report exports (exports.py, report_csv.py) -------------
-
-
-def _required_text(*names: str) -> TTableSchemaColumns:
-    # one dict per column: dlt writes the column name into the hint it is given
-    return {name: {"data_type": "text", "nullable": False} for name in names}
-
-
-_REPORT_COMMON: TTableSchemaColumns = {
-    "usage_date": {"data_type": "date", "nullable": False},
-    **_required_text("report_type", "username", "organization", "cost_center_name"),
-    "product": {"data_type": "text"},
-    "product_raw": {"data_type": "text", "nullable": True},
-    "sku": {"data_type": "text"},
-    "sku_raw": {"data_type": "text", "nullable": True},
-    "unit_type": {"data_type": "text"},
-    "unit_type_raw": {"data_type": "text", "nullable": True},
-    "extracted_at": {"data_type": "timestamp"},
-    **_decimals("price_per_unit", "quantity", "gross_amount", "discount_amount", "net_amount"),
-    **_WITHDRAWN,
-}
-# Columns later report versions added are nullable: a table created before them gets them
-# added by dlt, and older reports (or the user= fallback) have nothing to put in them.
-COPILOT_USER_USAGE_COLUMNS: TTableSchemaColumns = {
-    **_REPORT_COMMON,
-    **_required_text("model"),
-    "repository_name": {"data_type": "text", "nullable": True},  # AI usage report only
-    "exceeds_quota": {"data_type": "bool", "nullable": True},
-    **_decimals("total_monthly_quota"),  # null when GitHub wrote a word (`Unlimited`)
-    "total_monthly_quota_raw": {"data_type": "text", "nullable": True},
-    **_decimals("aic_quantity", "aic_gross_amount"),
-    **{name: {"data_type": "bigint", "nullable": True} for name in TOKENS},
-    "is_transition_backfill": {"data_type": "bool", "nullable": True},
-}
-DETAILED_USAGE_COLUMNS: TTableSchemaColumns = {
-    **_REPORT_COMMON,
-    **_required_text("repository_name", "workflow_path"),
-    "workflow_name": {"data_type": "text", "nullable": True},  # reports until mid-2025
-}
 
 
 def report_usage(
@@ -544,6 +456,7 @@ def report_usage(
     table = COPILOT_USER_USAGE if report_family == "copilot" else DETAILED_USAGE
     extracted_at = _now()
     tombstones = _has_held_rows()
+    yield from _create_table()
     reports = requests = 0
     ranges = report_ranges(report_family, _cursor_start(usage_date, window), window.last_day)
     client.tally.plan(reports=len(ranges))
@@ -578,11 +491,10 @@ def report_usage(
 def _day_tombstones(table: str, days: Iterable[date]) -> list[dict[str, Any]]:
     """Tombstones of whole days of a per-user table (merge key usage_date), with its NOT NULL
     text columns filled: the staging copy of the table keeps the constraints."""
-    columns = COPILOT_USER_USAGE_COLUMNS if table == COPILOT_USER_USAGE else DETAILED_USAGE_COLUMNS
     required = {
-        name: ""
-        for name, column in columns.items()
-        if column.get("nullable") is False and column.get("data_type") == "text"
+        column.name: ""
+        for column in contract.TABLES[table].columns
+        if not column.nullable and column.data_type == "text"
     }
     return [rows.tombstone(usage_date=day, **required) for day in sorted(days)]
 

@@ -13,16 +13,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pipelines.github_billing.catalogue import normalise_key, product_columns
+from pipelines.github_billing.contract import WITHDRAWN
 from pipelines.github_billing.settings import MAX_PARALLEL_REQUESTS, MONEY_SCALE, NO_COST_CENTER
-
-# The raw tables' tombstone flag. A row that carries only a merge key and `is_withdrawn = true`
-# makes dlt's delete-insert delete what was loaded for that key, and is itself never inserted
-# (the column's `hard_delete` hint): how a day or partition GitHub withdrew is removed.
-WITHDRAWN = "is_withdrawn"
 
 
 def tombstone(**merge_key: Any) -> dict[str, Any]:
-    """The row that deletes what was loaded for `merge_key` (e.g. a day and a partition)."""
+    """The row that deletes what was loaded for `merge_key` (e.g. a day and a partition): dlt's
+    delete-insert deletes what that key holds and never inserts the row (`contract.WITHDRAWN`),
+    which is how a day or partition GitHub withdrew is removed."""
     return {**merge_key, WITHDRAWN: True}
 
 

@@ -21,39 +21,17 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 from dlt.common.utils import uniq_id_base64
 
-from pipelines.github_billing import catalogue
-from pipelines.github_billing.rows import WITHDRAWN, parse_usage_date
-from pipelines.github_billing.settings import MONEY_PRECISION, MONEY_SCALE
+from pipelines.github_billing import catalogue, contract
+from pipelines.github_billing.contract import WITHDRAWN
+from pipelines.github_billing.rows import parse_usage_date
 
-DECIMAL = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
-TEXT = pa.string()
 ROW_ID = "_dlt_id"
 ROW_ID_PREFIX_BYTES = 12  # 96 random bits per table: collisions are not a practical concern
 
-# The columns of `rows.usage_item_row`, in its order and with the types dlt gives its values.
-USAGE_ITEM_SCHEMA = pa.schema(
-    [
-        pa.field("usage_date", pa.date32(), nullable=False),  # merge keys: NOT NULL, as in dlt
-        ("date_raw", TEXT),
-        pa.field("cost_center_id", TEXT, nullable=False),
-        ("organization_name", TEXT),
-        ("repository_name", TEXT),
-        ("repository_name_raw", TEXT),
-        ("product", TEXT),
-        ("product_raw", TEXT),
-        ("sku", TEXT),
-        ("sku_raw", TEXT),
-        ("unit_type", TEXT),
-        ("unit_type_raw", TEXT),
-        ("quantity", DECIMAL),
-        ("price_per_unit", DECIMAL),
-        ("gross_amount", DECIMAL),
-        ("discount_amount", DECIMAL),
-        ("net_amount", DECIMAL),
-        ("extracted_at", pa.timestamp("us", tz="UTC")),
-        (WITHDRAWN, pa.bool_()),  # null on rows GitHub sent; true on tombstones
-    ]
-)
+# The raw table's columns and types, from the contract (`rows.usage_item_row` fills the same).
+USAGE_ITEM_SCHEMA = contract.TABLES["usage_items"].arrow_schema()
+DECIMAL = USAGE_ITEM_SCHEMA.field("net_amount").type  # decimal128(38, 12)
+TEXT = pa.string()
 
 _AMOUNTS = {
     "quantity": "quantity",
