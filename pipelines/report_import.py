@@ -17,6 +17,7 @@ from dlt.sources import DltResource
 
 from pipelines.github_billing import resources as r
 from pipelines.github_billing.contract import TABLES, resource
+from pipelines.github_billing.recanonicalise import recanonicalise_dataset
 from pipelines.github_billing.report_csv import (
     COPILOT_USER_USAGE,
     DETAILED_USAGE,
@@ -130,5 +131,7 @@ def import_reports(db_path: Path, paths: Sequence[Path]) -> ImportResult:
             result.rows_per_table[table] = len(merged.rows)
             result.days_per_table[table] = (min(merged.days), max(merged.days))
     if any(tables.values()):
-        make_pipeline(db_path).run(github_billing_reports(tables), loader_file_format="parquet")
+        pipeline = make_pipeline(db_path)
+        pipeline.run(github_billing_reports(tables), loader_file_format="parquet")
+        recanonicalise_dataset(pipeline)
     return result

@@ -15,6 +15,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
 from pipelines import storage
 from pipelines.github_billing import GitHubApiError, GitHubClient, github_billing
+from pipelines.github_billing.recanonicalise import recanonicalise_dataset
 from pipelines.github_billing.settings import DUCKDB_LOAD_CONFIG, PIPELINE_NAME, RAW_DATASET
 
 logger = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ def load(db_path: Path, client: GitHubClient, access_token: str, **source_args: 
             pipeline.normalize()
             pipeline.load()
         info = pipeline.run(source, loader_file_format="parquet")
+        recanonicalise_dataset(pipeline)
     except Exception as exc:
         api_error = find_api_error(exc)
         if api_error is not None:

@@ -1,19 +1,6 @@
-{#- GitHub's casing drifts (`Actions Linux`, `actions_linux`, `Minutes`, `minutes`): one lower
-    snake-case key, the same rule as pipelines/github_billing/catalogue.py::normalise_key. -#}
-{% macro normalise_key(expression) -%}
-    trim(regexp_replace(lower(trim({{ expression }})), '[^0-9a-z]+', '_', 'g'), '_')
-{%- endmacro %}
-
-{#- GitHub sends `2025-01-01` or `2025-01-01T00:00:00Z` (or with an offset): the UTC day. -#}
-{% macro utc_date(expression) -%}
-    case
-        when {{ expression }} is null or trim({{ expression }}) = '' then null
-        when length(trim({{ expression }})) = 10 then cast(trim({{ expression }}) as date)
-        else cast(timezone('UTC', cast(trim({{ expression }}) as timestamptz)) as date)
-    end
-{%- endmacro %}
-
-{#- A timestamp with time zone as a naive UTC timestamp, whatever the session's zone. -#}
+{#- A timestamp with time zone as a naive UTC timestamp, whatever the session's zone. (Dates,
+    casing and GitHub's spellings are canonical in the raw tables already: the loader's rule,
+    see pipelines/github_billing/contract.py.) -#}
 {% macro utc_timestamp(expression) -%}
     timezone('UTC', {{ expression }})
 {%- endmacro %}

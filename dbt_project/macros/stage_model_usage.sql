@@ -2,7 +2,7 @@
     one shape (only the billing unit differs), so both staging models are this one query. -#}
 {% macro stage_model_usage(table_name) -%}
 with source as (
-    {{ source_or_empty('github_billing', table_name) }}
+    select * from {{ source('github_billing', table_name) }}
 ),
 
 renamed as (
@@ -11,8 +11,13 @@ renamed as (
         usage_date,
         cost_center_id,
         cost_center_name,
-        coalesce(model, '') as model_name,
-        {{ catalogue_columns() }},
+        model as model_name,
+        product,
+        product_raw,
+        sku,
+        sku_raw,
+        unit_type,
+        unit_type_raw,
         {{ amount_and_load_columns(['gross_quantity', 'discount_quantity', 'net_quantity']) }}
     from source
 )

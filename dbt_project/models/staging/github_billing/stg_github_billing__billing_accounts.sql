@@ -1,5 +1,5 @@
 with source as (
-    {{ source_or_empty('github_billing', 'billing_accounts') }}
+    select * from {{ source('github_billing', 'billing_accounts') }}
 ),
 
 renamed as (

@@ -1,5 +1,5 @@
 with source as (
-    {{ source_or_empty('github_billing', 'copilot_seats') }}
+    select * from {{ source('github_billing', 'copilot_seats') }}
 ),
 
 renamed as (
@@ -11,8 +11,8 @@ renamed as (
         assignee_login as seat_holder_login_raw,
         assignee_id as seat_holder_id,
         assignee_type as seat_holder_type,
-        coalesce(organization_login, '') as organization_name,
-        coalesce(assigning_team_slug, '') as assigning_team_slug,
+        organization_login as organization_name,
+        assigning_team_slug,
         assigning_team_name,
         assigning_team_type,
         coalesce(assigning_team_type in ('enterprise-team', 'enterprise_team', 'enterprise'), false)

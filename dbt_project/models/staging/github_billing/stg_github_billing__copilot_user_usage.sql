@@ -1,5 +1,5 @@
 with source as (
-    {{ source_or_empty('github_billing', 'copilot_user_usage') }}
+    select * from {{ source('github_billing', 'copilot_user_usage') }}
 ),
 
 renamed as (
@@ -9,10 +9,15 @@ renamed as (
         report_type,
         lower(username) as seat_holder_login,
         username as seat_holder_login_raw,
-        coalesce(organization, '') as organization_name,
-        coalesce(cost_center_name, '') as cost_center_name,
-        coalesce(model, '') as model_name,
-        {{ catalogue_columns() }},
+        organization as organization_name,
+        cost_center_name,
+        model as model_name,
+        product,
+        product_raw,
+        sku,
+        sku_raw,
+        unit_type,
+        unit_type_raw,
         coalesce(repository_name, '') as repository_name,
         exceeds_quota as is_over_quota,
         {{ money('total_monthly_quota') }} as total_monthly_quota,

@@ -1,5 +1,5 @@
 with source as (
-    {{ source_or_empty('github_billing', 'cost_center_resources') }}
+    select * from {{ source('github_billing', 'cost_center_resources') }}
 ),
 
 renamed as (
@@ -7,12 +7,13 @@ renamed as (
         _dlt_id as cost_center_resource_version_id,
         cost_center_id,
         -- GitHub's examples say User / Team / Repo; organisations may come as Org or
-        -- Organization: one closed set of types for attribution.
-        case {{ normalise_key('coalesce(resource_type_raw, resource_type)') }}
+        -- Organization (the loader normalises the spelling, `Enterprise Team` ->
+        -- `enterprise_team`): one closed set of types for attribution.
+        case resource_type
             when 'organization' then 'org'
             when 'repository' then 'repo'
             when 'enterprise_team' then 'team'
-            else {{ normalise_key('coalesce(resource_type_raw, resource_type)') }}
+            else resource_type
         end as resource_type,
         resource_type_raw,
         -- logins, team slugs, organization and repository names are case-insensitive on GitHub

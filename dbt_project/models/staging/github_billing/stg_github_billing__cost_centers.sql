@@ -1,12 +1,12 @@
 with source as (
-    {{ source_or_empty('github_billing', 'cost_centers') }}
+    select * from {{ source('github_billing', 'cost_centers') }}
 ),
 
 renamed as (
     select
         id as cost_center_id,
         name as cost_center_name,
-        lower(coalesce(state, 'active')) as cost_center_state,
+        state as cost_center_state,
         azure_subscription,
         coalesce(ai_credit_pool_enabled, false) as is_ai_credit_pool_enabled,
         {{ money('ai_credit_pool_target_amount') }} as ai_credit_pool_target_amount,

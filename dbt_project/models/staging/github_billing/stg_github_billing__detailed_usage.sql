@@ -1,5 +1,5 @@
 with source as (
-    {{ source_or_empty('github_billing', 'detailed_usage') }}
+    select * from {{ source('github_billing', 'detailed_usage') }}
 ),
 
 renamed as (
@@ -7,13 +7,18 @@ renamed as (
         _dlt_id as detailed_usage_id,
         usage_date,
         report_type,
-        lower(coalesce(username, '')) as user_login,
-        coalesce(organization, '') as organization_name,
-        coalesce(repository_name, '') as repository_name,
-        coalesce(workflow_path, '') as workflow_path,
+        lower(username) as user_login,
+        organization as organization_name,
+        repository_name,
+        workflow_path,
         workflow_name,
-        coalesce(cost_center_name, '') as cost_center_name,
-        {{ catalogue_columns() }},
+        cost_center_name,
+        product,
+        product_raw,
+        sku,
+        sku_raw,
+        unit_type,
+        unit_type_raw,
         {{ amount_and_load_columns() }}
     from source
 )

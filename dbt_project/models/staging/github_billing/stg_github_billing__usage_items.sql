@@ -1,17 +1,22 @@
 with source as (
-    {{ source_or_empty('github_billing', 'usage_items') }}
+    select * from {{ source('github_billing', 'usage_items') }}
 ),
 
 renamed as (
     select
         _dlt_id as usage_item_id,
-        coalesce({{ utc_date('date_raw') }}, usage_date) as usage_date,
+        usage_date,
         date_raw,
         cost_center_id,
-        coalesce(organization_name, '') as organization_name,
-        coalesce(repository_name_raw, repository_name, '') as repository_name,
+        organization_name,
+        repository_name,
         repository_name_raw,
-        {{ catalogue_columns() }},
+        product,
+        product_raw,
+        sku,
+        sku_raw,
+        unit_type,
+        unit_type_raw,
         {{ amount_and_load_columns() }}
     from source
 )
