@@ -1,10 +1,12 @@
-"""The `github_billing` dlt source: GitHub Enterprise Cloud's Enhanced Billing Platform.
+"""The `github_billing` dlt source: GitHub Enterprise Cloud's Enhanced Billing Platform, for an
+enterprise or an organization-scoped billing account.
 
-Resources: `billing_accounts` (the enterprise itself), `usage_items` (daily, per cost-center
+Resources: `billing_accounts` (the account itself), `usage_items` (daily, per cost-center
 partition), `premium_request_usage` and `ai_credit_usage` (daily, per partition, by model),
 `copilot_seats` (daily snapshots), `cost_centers` and `cost_center_resources` (active and
 deleted); from GitHub's usage-report exports, `copilot_user_usage` (per user and model) and
-`detailed_usage` (per user, repository and workflow).
+`detailed_usage` (per user, repository and workflow). An organization account has no cost
+centers and no exports: its `copilot_user_usage` comes from the `user=` filter instead.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import dlt
 from dlt.sources import DltResource
 
 from pipelines.github_billing import resources as r
+from pipelines.github_billing.accounts import BillingAccount
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
 from pipelines.github_billing.drift import DailySummaries
 from pipelines.github_billing.exports import UsageExports
-from pipelines.github_billing.rows import enterprise_slug, parallel_requests
+from pipelines.github_billing.rows import parallel_requests
 from pipelines.github_billing.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_LOOKBACK_DAYS,
@@ -27,7 +30,13 @@ from pipelines.github_billing.settings import (
     SEATS_PER_PAGE,
 )
 
-__all__ = ["GitHubApiError", "GitHubClient", "default_start_date", "github_billing"]
+__all__ = [
+    "BillingAccount",
+    "GitHubApiError",
+    "GitHubClient",
+    "default_start_date",
+    "github_billing",
+]
 
 
 def default_start_date(today: date) -> date:
@@ -44,7 +53,7 @@ def _as_date(value: str | date | None) -> date | None:
 
 @dlt.source(name="github_billing", max_table_nesting=0)
 def github_billing(
-    enterprise: str = dlt.config.value,
+    enterprise: str | None = None,
     access_token: str = dlt.secrets.value,
     base_url: str = DEFAULT_BASE_URL,
     start_date: str | None = None,
@@ -55,13 +64,15 @@ def github_billing(
     seats_per_page: int = SEATS_PER_PAGE,
     usage_exports: bool = True,
     max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS,
+    organization: str | None = None,
     client: GitHubClient | None = None,
 ) -> Sequence[DltResource]:
-    """GitHub billing for one enterprise.
+    """GitHub billing for one enterprise or one organization-scoped billing account.
 
     Args:
         enterprise: the slug, or the enterprise URL `https://github.com/enterprises/<slug>`.
-        access_token: a classic personal access token (`ghp_...`).
+        access_token: a classic personal access token (`ghp_...`); for an organization also a
+            fine-grained one with the organization permission Administration (read).
         base_url: `https://api.github.com`, or a GHE.com host such as `https://api.acme.ghe.com`.
         start_date: first day of the first load (default: first day of the previous month).
         lookback_days: days before the last loaded one that every run re-reads (restatements).
@@ -72,7 +83,11 @@ def github_billing(
             usage-report export API (one report at a time, at most 31 days each).
         max_parallel_requests: day and cost-center requests (usage, premium requests, AI
             credits) out at once, 1 to 4; 1 (the default) sends them one at a time.
-        client: an already-built client (the CLI shares one between check and run).
+        organization: instead of `enterprise`, an organization that pays GitHub itself: its
+            login or URL. It has no cost centers and no usage-report exports (those resources
+            are left out); `usage_exports` then loads per-user Copilot usage with `user=`.
+        client: an already-built client (the CLI shares one between check and run); its
+            account is the one loaded, whatever `enterprise` or `organization` say.
     """
     today_date = _as_date(today) or datetime.now(UTC).date()
     window = r.LoadWindow(
@@ -83,7 +98,10 @@ def github_billing(
         until=_as_date(until),
     )
     parallel = parallel_requests(max_parallel_requests)
-    api = client or GitHubClient(base_url, access_token, enterprise_slug(enterprise))
+    api = client or GitHubClient(
+        base_url, access_token, BillingAccount.from_config(enterprise, organization)
+    )
+    account = api.account
     api.max_in_flight = parallel  # the client holds every thread of the run to it
     directory = r.CostCenterDirectory(api)
     summaries = DailySummaries(api)  # one summary request per re-checked day, shared
@@ -142,8 +160,7 @@ def github_billing(
     )(api)
     resources = [
         accounts,
-        centers,
-        center_resources,
+        *([centers, center_resources] if account.has_cost_centers else []),
         usage,
         model_resource("premium_request_usage", ai_credits=False),
         model_resource("ai_credit_usage", ai_credits=True),
@@ -162,8 +179,11 @@ def github_billing(
                 columns=columns,  # type: ignore[arg-type]
             )(api, exports, window, window.incremental("usage_date"), family)
 
-        resources += [
-            report_resource("copilot_user_usage", "copilot", r.COPILOT_USER_USAGE_COLUMNS),
-            report_resource("detailed_usage", "detailed", r.DETAILED_USAGE_COLUMNS),
-        ]
+        resources.append(
+            report_resource("copilot_user_usage", "copilot", r.COPILOT_USER_USAGE_COLUMNS)
+        )
+        if account.has_exports:  # per-workflow usage exists in the detailed exports only
+            resources.append(
+                report_resource("detailed_usage", "detailed", r.DETAILED_USAGE_COLUMNS)
+            )
     return resources

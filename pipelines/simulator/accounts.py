@@ -167,7 +167,7 @@ def three_accounts(today: date, seed: int = 42) -> list[HostedAccount]:
                     seed=seed + 2,
                     today=today,
                     kind=ORGANIZATION,
-                    size=EnterpriseSize(orgs=1, repos=5, seat_holders=8, cost_centers=0),
+                    size=EnterpriseSize(orgs=1, repos=5, seat_holders=5, cost_centers=0),
                 ),
                 tokens={
                     classic_token("octo-shop"): TokenInfo(scopes=("read:org",)),
