@@ -115,7 +115,6 @@ def test_an_organization_is_read_through_its_own_endpoints_only(
     log = accounts["octo-shop"].requests
     paths = {r.path for r in log}
     assert paths == {
-        "/rate_limit",
         "/organizations/octo-shop/settings/billing/usage",
         "/organizations/octo-shop/settings/billing/premium_request/usage",
         "/organizations/octo-shop/settings/billing/ai_credit/usage",
