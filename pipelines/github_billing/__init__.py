@@ -1,10 +1,12 @@
-"""The `github_billing` dlt source: GitHub Enterprise Cloud's Enhanced Billing Platform.
+"""The `github_billing` dlt source: GitHub Enterprise Cloud's Enhanced Billing Platform, for an
+enterprise or an organization-scoped billing account.
 
-Resources: `billing_accounts` (the enterprise itself), `usage_items` (daily, per cost-center
+Resources: `billing_accounts` (the account itself), `usage_items` (daily, per cost-center
 partition), `premium_request_usage` and `ai_credit_usage` (daily, per partition, by model),
 `copilot_seats` (daily snapshots), `cost_centers` and `cost_center_resources` (active and
 deleted); from GitHub's usage-report exports, `copilot_user_usage` (per user and model) and
-`detailed_usage` (per user, repository and workflow).
+`detailed_usage` (per user, repository and workflow). An organization account has no cost
+centers and no exports: its `copilot_user_usage` comes from the `user=` filter instead.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import dlt
 from dlt.sources import DltResource
 
 from pipelines.github_billing import resources as r
+from pipelines.github_billing.accounts import BillingAccount
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
 from pipelines.github_billing.contract import resource
 from pipelines.github_billing.drift import DailySummaries
 from pipelines.github_billing.exports import UsageExports
-from pipelines.github_billing.rows import enterprise_slug, parallel_requests
+from pipelines.github_billing.rows import parallel_requests
 from pipelines.github_billing.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_LOOKBACK_DAYS,
@@ -28,7 +31,13 @@ from pipelines.github_billing.settings import (
     SEATS_PER_PAGE,
 )
 
-__all__ = ["GitHubApiError", "GitHubClient", "default_start_date", "github_billing"]
+__all__ = [
+    "BillingAccount",
+    "GitHubApiError",
+    "GitHubClient",
+    "default_start_date",
+    "github_billing",
+]
 
 
 def default_start_date(today: date) -> date:
@@ -45,7 +54,7 @@ def _as_date(value: str | date | None) -> date | None:
 
 @dlt.source(name="github_billing", max_table_nesting=0)
 def github_billing(
-    enterprise: str = dlt.config.value,
+    enterprise: str | None = None,
     access_token: str = dlt.secrets.value,
     base_url: str = DEFAULT_BASE_URL,
     start_date: str | None = None,
@@ -56,13 +65,15 @@ def github_billing(
     seats_per_page: int = SEATS_PER_PAGE,
     usage_exports: bool = True,
     max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS,
+    organization: str | None = None,
     client: GitHubClient | None = None,
 ) -> Sequence[DltResource]:
-    """GitHub billing for one enterprise.
+    """GitHub billing for one enterprise or one organization-scoped billing account.
 
     Args:
         enterprise: the slug, or the enterprise URL `https://github.com/enterprises/<slug>`.
-        access_token: a classic personal access token (`ghp_...`).
+        access_token: a classic personal access token (`ghp_...`); for an organization also a
+            fine-grained one with the organization permission Administration (read).
         base_url: `https://api.github.com`, or a GHE.com host such as `https://api.acme.ghe.com`.
         start_date: first day of the first load (default: first day of the previous month).
         lookback_days: days before the last loaded one that every run re-reads (restatements).
@@ -73,7 +84,11 @@ def github_billing(
             usage-report export API (one report at a time, at most 31 days each).
         max_parallel_requests: day and cost-center requests (usage, premium requests, AI
             credits) out at once, 1 to 4; 1 (the default) sends them one at a time.
-        client: an already-built client (the CLI shares one between check and run).
+        organization: instead of `enterprise`, an organization that pays GitHub itself: its
+            login or URL. It has no cost centers and no usage-report exports (those resources
+            are left out); `usage_exports` then loads per-user Copilot usage with `user=`.
+        client: an already-built client (the CLI shares one between check and run); its
+            account is the one loaded, whatever `enterprise` or `organization` say.
     """
     today_date = _as_date(today) or datetime.now(UTC).date()
     window = r.LoadWindow(
@@ -84,7 +99,10 @@ def github_billing(
         until=_as_date(until),
     )
     parallel = parallel_requests(max_parallel_requests)
-    api = client or GitHubClient(base_url, access_token, enterprise_slug(enterprise))
+    api = client or GitHubClient(
+        base_url, access_token, BillingAccount.from_config(enterprise, organization)
+    )
+    account = api.account
     api.max_in_flight = parallel  # the client holds every thread of the run to it
     directory = r.CostCenterDirectory(api)
     summaries = DailySummaries(api)  # one summary request per re-checked day, shared
@@ -108,8 +126,10 @@ def github_billing(
     ]
     exports = UsageExports(api) if usage_exports else None
     for name, family in (("copilot_user_usage", "copilot"), ("detailed_usage", "detailed")):
-        # Each report covers whole days for every user: a re-read day replaces the day.
-        if exports:
+        # Per-workflow usage exists in the detailed exports only, which organizations lack;
+        # their per-user Copilot usage comes through user= (report_usage knows).
+        if exports and (family == "copilot" or account.has_exports):
+            # Each report covers whole days for every user: a re-read day replaces the day.
             resources.append(
                 resource(r.report_usage, name)(
                     api, exports, window, window.incremental("usage_date"), family

@@ -24,6 +24,7 @@ from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import HeaderLinkPaginator, SinglePagePaginator
 
+from pipelines.github_billing.accounts import ENTERPRISE, BillingAccount
 from pipelines.github_billing.retry import GitHubRetryingSession
 from pipelines.github_billing.settings import (
     ACCEPT,
@@ -44,6 +45,10 @@ class GitHubApiError(Exception):
         super().__init__(sentence)
         self.status = status
         self.endpoint = endpoint
+
+
+class UserFilterRefused(GitHubApiError):
+    """GitHub refuses the `user=` filter to the admins of an organization an enterprise owns."""
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -93,7 +98,8 @@ class SystemClock:
 
 
 class GitHubClient:
-    """A thin, counted wrapper around dlt's RESTClient for one enterprise.
+    """A thin, counted wrapper around dlt's RESTClient for one billing account: an enterprise
+    (`account` given as its slug, as before) or any `BillingAccount`.
 
     It paces itself on GitHub's primary rate limit: once `x-ratelimit-remaining` falls to
     `low_water`, the next request waits for `x-ratelimit-reset` instead of running into 403s.
@@ -109,13 +115,15 @@ class GitHubClient:
         self,
         base_url: str,
         access_token: str,
-        enterprise: str,
+        account: str | BillingAccount,
         clock: Clock | None = None,
         low_water: int = RATE_LIMIT_LOW_WATER,
         max_in_flight: int = DEFAULT_MAX_PARALLEL_REQUESTS,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.enterprise = enterprise
+        self.account = (
+            account if isinstance(account, BillingAccount) else BillingAccount(ENTERPRISE, account)
+        )
         self.clock: Clock = clock or SystemClock()
         self.low_water = low_water
         self.max_in_flight = max_in_flight
@@ -181,8 +189,14 @@ class GitHubClient:
             clients = self._local.clients = (api, anonymous)
         return clients
 
+    @property
+    def enterprise(self) -> str:
+        """The account's slug or login (the name callers of one-enterprise days still use)."""
+        return self.account.login
+
     def path(self, template: str, **kwargs: str) -> str:
-        return template.format(enterprise=self.enterprise, **kwargs)
+        """An endpoint of settings.py for this client's account (`BillingAccount.path`)."""
+        return self.account.path(template, **kwargs)
 
     def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
         """GET one document; raise GitHubApiError with a sentence on any failure."""
@@ -390,6 +404,26 @@ class GitHubClient:
                 f"GitHub's API rate limit is exhausted ({status} on {endpoint}); run again after "
                 f"{when}: the next run picks up where this one stopped."
             )
+        elif status == 403 and "cannot filter usage by user" in message.lower():
+            return UserFilterRefused(
+                f"GitHub does not let organization owners filter Copilot usage by user when an "
+                f"enterprise owns the organization (403 on {endpoint}), so '{self.enterprise}' has "
+                "no per-user Copilot usage here: load the owning enterprise as an account for it.",
+                status=status,
+                endpoint=endpoint,
+            )
+        elif (
+            status == 403
+            and "personal access token" in message.lower()
+            and self.account.accepts_fine_grained_tokens
+        ):
+            needed = response.headers.get("X-Accepted-GitHub-Permissions", "")
+            sentence = (
+                f"GitHub refused the fine-grained token on {endpoint} (403: {message}): give it "
+                "the organization permission Administration (read)"
+                + (f" (GitHub asks for {needed})" if needed else "")
+                + " for this organization, or use a classic personal access token."
+            )
         elif status == 403 and "personal access token" in message.lower():
             sentence = (
                 "GitHub refused the token on its enterprise billing endpoints because it is a "
@@ -402,14 +436,10 @@ class GitHubClient:
             need = f" one of the scopes {accepted}" if accepted else " the required scopes"
             sentence = (
                 f"GitHub refused {endpoint} (403: {message or 'Forbidden'}): the token needs{need} "
-                "and must belong to an enterprise owner or billing manager."
+                f"and must belong to {self.account.admin}."
             )
         elif status == 404:
-            sentence = (
-                f"GitHub found no enterprise '{self.enterprise}' at {self.base_url} (404 on "
-                f"{endpoint}): check the slug (the part after /enterprises/ in your enterprise "
-                "URL) and that the token's account can see it."
-            )
+            sentence = self.account.not_found(self.base_url, endpoint)
         elif status >= 500:
             sentence = (
                 f"GitHub kept failing on {endpoint} ({status}) after several retries; data loaded "

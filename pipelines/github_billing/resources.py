@@ -14,7 +14,7 @@ import pyarrow as pa
 from dlt.common.schema.utils import has_table_seen_data
 
 from pipelines.github_billing import catalogue, contract, drift, rows, usage_arrow
-from pipelines.github_billing.client import GitHubApiError, GitHubClient
+from pipelines.github_billing.client import GitHubApiError, GitHubClient, UserFilterRefused
 from pipelines.github_billing.exports import (
     ExportFailed,
     ExportUnavailable,
@@ -92,6 +92,8 @@ class CostCenterDirectory:
     _centers: list[dict[str, Any]] | None = field(default=None, init=False)
 
     def all(self) -> list[dict[str, Any]]:
+        if not self.client.account.has_cost_centers:
+            return []  # an organization account: all its usage is in no cost center
         if self._centers is None:
             seen: dict[str, dict[str, Any]] = {}
             path = self.client.path(COST_CENTERS_PATH)
@@ -376,7 +378,9 @@ def model_usage(
                 yield day, cc_id, name
 
     def fetch(key: tuple[date, str, str | None]) -> Any:
-        return client.get_json(path, params=rows.day_query(key[0], cost_center_id=key[1]))
+        # an organization's endpoints have no cost_center_id (its one partition is all usage)
+        filters = {"cost_center_id": key[1]} if client.account.has_cost_centers else {}
+        return client.get_json(path, params=rows.day_query(key[0], **filters))
 
     for (day, cc_id, name), payload in fetch_in_order(fetch, partitions_of_each_day(), parallel):
         batch = _shaped(
@@ -416,12 +420,13 @@ def copilot_seats(
 
 
 def billing_accounts(api: GitHubClient) -> Iterator[dict[str, Any]]:
-    """The account this store bills (the enterprise): nothing in GitHub's usage rows names it,
-    and exports such as FOCUS need it as their billing account. No request is sent."""
+    """The account this store bills (an enterprise or an organization): nothing in GitHub's
+    usage rows names it, and exports such as FOCUS need it as their billing account. No
+    request is sent."""
     yield {
-        "billing_account_id": api.enterprise,
-        "billing_account_kind": "enterprise",
-        "billing_account_name": api.enterprise,
+        "billing_account_id": api.account.login,
+        "billing_account_kind": api.account.kind,
+        "billing_account_name": api.account.login,
         "api_base_url": api.base_url,
         "extracted_at": _now(),
     }
@@ -454,9 +459,13 @@ def report_usage(
     first. A report that fails stops the resource: the cursor stays at the last whole report,
     so the next run asks again from there (minus the lookback)."""
     table = COPILOT_USER_USAGE if report_family == "copilot" else DETAILED_USAGE
-    extracted_at = _now()
     tombstones = _has_held_rows()
     yield from _create_table()
+    if not client.account.has_exports:  # an organization: its per-user usage is user= only
+        reason = "Organization accounts have no usage-report exports"
+        yield from _user_usage_fallback(client, window, _cursor_start(usage_date, window), reason)
+        return
+    extracted_at = _now()
     reports = requests = 0
     ranges = report_ranges(report_family, _cursor_start(usage_date, window), window.last_day)
     client.tally.plan(reports=len(ranges))
@@ -469,7 +478,7 @@ def report_usage(
             if table == DETAILED_USAGE:
                 client.warnings.append(f"{exc}: {table} was not loaded (only exports have it).")
                 return
-            yield from _user_usage_fallback(client, window, first, exc)
+            yield from _user_usage_fallback(client, window, first, str(exc))
             return
         except ExportFailed as exc:
             client.warnings.append(str(exc))
@@ -500,7 +509,7 @@ def _day_tombstones(table: str, days: Iterable[date]) -> list[dict[str, Any]]:
 
 
 def _user_usage_fallback(
-    client: GitHubClient, window: LoadWindow, first: date, reason: ExportUnavailable
+    client: GitHubClient, window: LoadWindow, first: date, reason: str
 ) -> Iterator[list[dict[str, Any]]]:
     """Without the export API: premium_request / ai_credit usage with `user=` for each of
     today's seat holders, day by day (D x S requests). Rows carry no organization or cost
@@ -524,7 +533,11 @@ def _user_usage_fallback(
         batch = []
         for login in logins:
             params = rows.day_query(day, user=login)
-            payload = client.get_json(path, params=params)
+            try:
+                payload = client.get_json(path, params=params)
+            except UserFilterRefused as exc:  # an enterprise-owned organization: never allowed
+                client.warnings.append(str(exc))
+                return
             batch += _shaped(
                 lambda item, u=login, d=day, t=report_type: rows.user_usage_api_row(
                     item, d, u, t, extracted_at

@@ -46,6 +46,14 @@ COST_CENTERS_PATH = ENTERPRISE_PATH + "/settings/billing/cost-centers"
 SEATS_PATH = ENTERPRISE_PATH + "/copilot/billing/seats"
 REPORTS_PATH = ENTERPRISE_PATH + "/settings/billing/reports"
 REPORT_PATH = REPORTS_PATH + "/{report_id}"
+# An organization-scoped account: billing under /organizations/{org}, seats under /orgs/{org}
+# (GitHub's two spellings), and no cost centers or report exports.
+ORGANIZATION_BILLING_PATH = "/organizations/{organization}/settings/billing"
+ORG_USAGE_PATH = ORGANIZATION_BILLING_PATH + "/usage"
+ORG_SUMMARY_PATH = ORGANIZATION_BILLING_PATH + "/usage/summary"
+ORG_PREMIUM_REQUEST_PATH = ORGANIZATION_BILLING_PATH + "/premium_request/usage"
+ORG_AI_CREDIT_PATH = ORGANIZATION_BILLING_PATH + "/ai_credit/usage"
+ORG_SEATS_PATH = "/orgs/{organization}/copilot/billing/seats"
 
 # Usage-report exports: GitHub builds one report per account at a time, of at most 31 days
 # (detailed, premium_request, ai_credit). Polls wait EXPORT_POLL_SECONDS, doubling up to

@@ -30,6 +30,8 @@ from pipelines.simulator.usage import (
 )
 
 AI_CREDITS_START = date(2026, 6, 1)
+ENTERPRISE = "enterprise"
+ORGANIZATION = "organization"  # an organization-scoped billing account: no enterprise above it
 
 FIRST_NAMES = [
     "alice",
@@ -127,7 +129,9 @@ class Grant:
 
 @dataclass
 class Enterprise:
-    """A generated enterprise. `today` is the simulator's clock; data ends yesterday."""
+    """A generated billing account: an enterprise, or with `kind` "organization" an
+    organization-scoped account (its one organization is `slug`, with no cost centers and no
+    enterprise teams). `today` is the simulator's clock; data ends yesterday."""
 
     slug: str = "demo-enterprise"
     seed: int = 42
@@ -139,6 +143,13 @@ class Enterprise:
     copilot_withdrawn: set[date] = field(default_factory=set)
     # how this enterprise's GitHub spells SKUs and units (`dialects.DIALECTS`); None: by seed
     dialect: str | None = None
+    kind: str = ENTERPRISE
+    # an organization account owned by this enterprise: GitHub refuses its `user=` filter
+    owner_enterprise: str | None = None
+
+    @property
+    def is_organization(self) -> bool:
+        return self.kind == ORGANIZATION
 
     @cached_property
     def spelling(self) -> Dialect:
@@ -165,6 +176,8 @@ class Enterprise:
 
     @cached_property
     def orgs(self) -> list[str]:
+        if self.is_organization:
+            return [self.slug]
         names = []
         for i in range(self.size.orgs):
             word = ORG_WORDS[i % len(ORG_WORDS)]
@@ -189,6 +202,8 @@ class Enterprise:
 
     @cached_property
     def enterprise_teams(self) -> list[str]:
+        if self.is_organization:
+            return []
         return [f"ent-team-{i + 1}" for i in range(max(1, self.size.orgs // 2))]
 
     @cached_property
@@ -198,7 +213,7 @@ class Enterprise:
     @cached_property
     def cost_centers(self) -> list[CostCenter]:
         rng = self._rng("cost-centers")
-        n = self.size.cost_centers
+        n = 0 if self.is_organization else self.size.cost_centers
         taken: set[tuple[str, str]] = set()
         pools = {
             "Org": self.orgs[1:],  # the first org stays outside every cost center
@@ -282,10 +297,10 @@ class Enterprise:
                 last_active = started
             how = rng.random()
             team, team_type, org = None, None, home
-            if how < 0.15:
+            if how < 0.15 and self.enterprise_teams:
                 team, team_type, org = rng.choice(self.enterprise_teams), "enterprise-team", None
             elif how < 0.35:
-                team, team_type = f"{home.split('-', 1)[1]}-devs", "team"
+                team, team_type = f"{home.split('-', 1)[-1]}-devs", "team"
             common = dict(
                 login=login,
                 user_id=1000 + i,
@@ -451,6 +466,7 @@ class Enterprise:
                     per_product[product] += item["netAmount"]
         return {
             "enterprise": self.slug,
+            "kind": self.kind,
             "first_day": self.first_day.isoformat(),
             "last_day": self.last_day.isoformat(),
             "net_total": str(total),

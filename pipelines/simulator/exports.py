@@ -16,7 +16,7 @@ from pipelines.simulator.payloads import BadRequest, Response, error
 from pipelines.simulator.reports import MAX_DAYS, report_files
 
 if TYPE_CHECKING:
-    from pipelines.simulator.server import Simulator
+    from pipelines.simulator.server import SimulatedAccount
 
 
 @dataclass
@@ -83,7 +83,7 @@ def public_report(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_report(
-    sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any
+    sim: SimulatedAccount, req: Any, rest: str, query: dict[str, str], body: Any
 ) -> Response:
     if sim.exports.unavailable:
         return error(
@@ -129,12 +129,14 @@ def create_report(
     return 202, public_report(report), {}
 
 
-def list_reports(sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any) -> Response:
+def list_reports(
+    sim: SimulatedAccount, req: Any, rest: str, query: dict[str, str], body: Any
+) -> Response:
     reports = [public_report(r) for r in sim.reports.values()]
     return 200, {"usage_report_exports": reports}, {}
 
 
-def complete(sim: Simulator, report: dict[str, Any]) -> None:
+def complete(sim: SimulatedAccount, report: dict[str, Any]) -> None:
     behaviour = sim.exports
     if behaviour.fail_next > 0:
         behaviour.fail_next -= 1
@@ -161,7 +163,9 @@ def complete(sim: Simulator, report: dict[str, Any]) -> None:
     report["download_urls"] = urls
 
 
-def get_report(sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any) -> Response:
+def get_report(
+    sim: SimulatedAccount, req: Any, rest: str, query: dict[str, str], body: Any
+) -> Response:
     report = sim.reports.get(rest.rsplit("/", 1)[1])
     if report is None:
         return error(404, "Not Found")
@@ -173,7 +177,7 @@ def get_report(sim: Simulator, req: Any, rest: str, query: dict[str, str], body:
     return 200, public_report(report), {}
 
 
-def download(sim: Simulator, report_id: str, n: int) -> Response:
+def download(sim: SimulatedAccount, report_id: str, n: int) -> Response:
     files = sim.downloads.get(report_id) or []
     if sim.exports.expired or n >= len(files):
         return error(404, "Not Found")

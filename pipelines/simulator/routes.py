@@ -5,6 +5,9 @@ a line in `ROUTES`.
 Follows `shared/reference/github-openapi-billing.json` and the notes beside it: `/usage` returns
 only no-cost-center usage unless `cost_center_id` is given; the report endpoints default to the
 current month; only the past 24 months are served; seats are paged with `Link` headers.
+An organization account has the usage, summary, premium-request, AI-credit and seat endpoints
+only (no cost centers, no report exports), takes no `cost_center_id`, and is refused the `user=`
+filter when an enterprise owns it.
 """
 
 from __future__ import annotations
@@ -30,13 +33,13 @@ from pipelines.simulator.payloads import (
 from pipelines.simulator.usage import AI_CREDIT, NO_COST_CENTER, PREMIUM_REQUEST
 
 if TYPE_CHECKING:
-    from pipelines.simulator.server import Simulator
+    from pipelines.simulator.server import SimulatedAccount
 
-Handler = Callable[["Simulator", Any, str, dict[str, str], Any], Response]
+Handler = Callable[["SimulatedAccount", Any, str, dict[str, str], Any], Response]
 
 
 def route(
-    sim: Simulator, req: Any, method: str, path: str, query: dict[str, str], body: Any
+    sim: SimulatedAccount, req: Any, method: str, path: str, query: dict[str, str], body: Any
 ) -> Response:
     if path == "/_simulator/ground-truth":
         return 200, sim.enterprise.ground_truth(), {}
@@ -48,7 +51,8 @@ def route(
     if download and method == "GET":
         status, payload, extra = exports.download(sim, download.group(1), int(download.group(2)))
         return status, payload, {**headers, **extra}
-    handler = ROUTES.get((method, re.sub(r"/[0-9a-f-]{36}$", "/{id}", rest)))
+    routes = ORGANIZATION_ROUTES if sim.enterprise.is_organization else ROUTES
+    handler = routes.get((method, re.sub(r"/[0-9a-f-]{36}$", "/{id}", rest)))
     if handler is None:
         return error(404, "Not Found", headers)
     try:
@@ -70,7 +74,7 @@ def int_param(query: dict[str, str], name: str, lo: int, hi: int) -> int | None:
     return value
 
 
-def period_days(sim: Simulator, query: dict[str, str], default_month: bool) -> list[date]:
+def period_days(sim: SimulatedAccount, query: dict[str, str], default_month: bool) -> list[date]:
     today = sim.enterprise.today
     year = int_param(query, "year", 1970, 9999) or today.year
     month = int_param(query, "month", 1, 12)
@@ -94,7 +98,7 @@ def period_days(sim: Simulator, query: dict[str, str], default_month: bool) -> l
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def time_period(query: dict[str, str], sim: Simulator) -> dict[str, int]:
+def time_period(query: dict[str, str], sim: SimulatedAccount) -> dict[str, int]:
     period = {"year": int(query.get("year") or sim.enterprise.today.year)}
     period["month"] = int(query.get("month") or sim.enterprise.today.month)
     if "day" in query:
@@ -103,7 +107,7 @@ def time_period(query: dict[str, str], sim: Simulator) -> dict[str, int]:
 
 
 def _cost_centers(
-    sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any
+    sim: SimulatedAccount, req: Any, rest: str, query: dict[str, str], body: Any
 ) -> Response:
     state = query.get("state")
     if state not in (None, "active", "deleted"):
@@ -114,21 +118,26 @@ def _cost_centers(
     return 200, {"costCenters": centers}, {}
 
 
-def _cost_center(sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any) -> Response:
+def _cost_center(
+    sim: SimulatedAccount, req: Any, rest: str, query: dict[str, str], body: Any
+) -> Response:
     cc = sim.enterprise.cost_center_by_id(rest.rsplit("/", 1)[1])
     if cc is None:
         return error(404, "Not Found")
     return 200, cost_center_json(sim.enterprise, cc), {}
 
 
-def _seats(sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any) -> Response:
+def _seats(
+    sim: SimulatedAccount, req: Any, rest: str, query: dict[str, str], body: Any
+) -> Response:
     page = int_param(query, "page", 1, 10**9) or 1
     per_page = min(int_param(query, "per_page", 1, 10**9) or 50, 100)
     seats = sim.enterprise.seats_today()
     last = max(1, -(-len(seats) // per_page))
     chunk = seats[(page - 1) * per_page : page * per_page]
     host = req.headers.get("Host", "127.0.0.1")
-    base = f"http://{host}/enterprises/{sim.enterprise.slug}{rest}"
+    prefix = "orgs" if sim.enterprise.is_organization else "enterprises"
+    base = f"http://{host}/{prefix}/{sim.enterprise.slug}{rest}"
 
     def link(n: int, rel: str) -> str:
         return f'<{base}?{urlencode({"per_page": per_page, "page": n})}>; rel="{rel}"'
@@ -147,40 +156,58 @@ def _seats(sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any
     )
 
 
-def _usage(sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any) -> Response:
-    partition = query.get("cost_center_id") or NO_COST_CENTER
+def cost_center_filter(sim: SimulatedAccount, query: dict[str, str]) -> str | None:
+    """The `cost_center_id` asked for; an organization's endpoints have no such parameter (and
+    its usage is in no cost center), so GitHub ignores it there."""
+    return None if sim.enterprise.is_organization else query.get("cost_center_id") or None
+
+
+def _usage(
+    sim: SimulatedAccount, req: Any, rest: str, query: dict[str, str], body: Any
+) -> Response:
+    partition = cost_center_filter(sim, query) or NO_COST_CENTER
     items: list[dict[str, Any]] = []
     for day in period_days(sim, query, default_month=False):
         items.extend(sim.enterprise.day_usage(day).items_by_partition.get(partition, []))
     return 200, {"usageItems": items}, {}
 
 
-def _report(sim: Simulator, query: dict[str, str], items: list[dict[str, Any]]) -> Response:
-    """The body of the report endpoints: period, enterprise, items, and the cost center asked."""
+def _report(sim: SimulatedAccount, query: dict[str, str], items: list[dict[str, Any]]) -> Response:
+    """The body of the report endpoints: period, account, items, and the cost center asked."""
     payload: dict[str, Any] = {
         "timePeriod": time_period(query, sim),
-        "enterprise": sim.enterprise.slug,
+        sim.enterprise.kind: sim.enterprise.slug,
         "usageItems": items,
     }
-    ref = cost_center_ref(sim.enterprise, query.get("cost_center_id"))
+    ref = cost_center_ref(sim.enterprise, cost_center_filter(sim, query))
     if ref:
         payload["costCenter"] = ref
     return 200, payload, {}
 
 
-def _summary(sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any) -> Response:
+def _summary(
+    sim: SimulatedAccount, req: Any, rest: str, query: dict[str, str], body: Any
+) -> Response:
     days = period_days(sim, query, default_month=True)
     usages = (sim.enterprise.day_usage(day) for day in days)
-    return _report(sim, query, summary_items(usages, query.get("cost_center_id")))
+    return _report(sim, query, summary_items(usages, cost_center_filter(sim, query)))
 
 
 def _model_usage(sku: tuple[str, Any]) -> Handler:
-    def handler(sim: Simulator, req: Any, rest: str, query: dict[str, str], body: Any) -> Response:
+    def handler(
+        sim: SimulatedAccount, req: Any, rest: str, query: dict[str, str], body: Any
+    ) -> Response:
+        if query.get("user") and sim.enterprise.owner_enterprise:
+            return error(
+                403,
+                "Organization admins for enterprise owned organizations cannot filter usage by "
+                "user",
+            )
         days = period_days(sim, query, default_month=True)
         items = model_usage_items(
             (sim.enterprise.day_usage(day) for day in days),
             sim.enterprise.spelling.sku(sku[0]),
-            query.get("cost_center_id") or None,
+            cost_center_filter(sim, query),
             query.get("user"),
             query.get("model"),
         )
@@ -200,4 +227,11 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("POST", "/settings/billing/reports"): exports.create_report,
     ("GET", "/settings/billing/reports"): exports.list_reports,
     ("GET", "/settings/billing/reports/{id}"): exports.get_report,
+}
+# GitHub's organization billing API: the same answers under /organizations/{org} (seats under
+# /orgs/{org}), without cost centers or usage-report exports
+ORGANIZATION_ROUTES = {
+    key: handler
+    for key, handler in ROUTES.items()
+    if "/cost-centers" not in key[1] and "/reports" not in key[1]
 }

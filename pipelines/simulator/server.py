@@ -50,16 +50,17 @@ class LoggedRequest:
     status: int
 
 
-class Simulator:
-    """Serves one generated enterprise on 127.0.0.1. Use as a context manager in tests."""
+class SimulatedAccount:
+    """One billing account as the simulator serves it: its generated enterprise (or
+    organization), the tokens that administer it, their rate limit, the request log, scripted
+    faults and report exports. `Simulator` serves one on its own port; `MultiAccountSimulator`
+    serves several behind one."""
 
     def __init__(
         self,
         enterprise: Enterprise | None = None,
         tokens: dict[str, TokenInfo] | None = None,
         rate_limit: RateLimit | None = None,
-        host: str = "127.0.0.1",
-        port: int = 0,
         latency: float = 0.0,
     ) -> None:
         self.enterprise = enterprise or Enterprise()
@@ -77,33 +78,12 @@ class Simulator:
         self.exports = ExportBehaviour()
         self.downloads: dict[str, list[bytes]] = {}
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        # the other accounts on the same GitHub host (`MultiAccountSimulator` sets them)
+        self.neighbours: list[SimulatedAccount] = []
 
-    # -- lifecycle ----------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> Simulator:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self._server.serve_forever()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def __enter__(self) -> Simulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def neighbour_tokens(self) -> frozenset[str]:
+        """Tokens of the other accounts on the same host: real users there, not this one's."""
+        return frozenset(token for other in self.neighbours for token in other.tokens)
 
     # -- test helpers -------------------------------------------------------------------------
     def inject(self, fault: Fault) -> None:
@@ -136,7 +116,7 @@ class Simulator:
             with self.lock:
                 self.in_flight -= 1
 
-    def _take_fault(self, path: str, query: dict[str, str]) -> Fault | None:
+    def take_fault(self, path: str, query: dict[str, str]) -> Fault | None:
         with self.lock:
             for fault in self.faults:
                 wanted = fault.query or {}
@@ -150,7 +130,75 @@ class Simulator:
         return None
 
 
-def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
+class Simulator(SimulatedAccount):
+    """Serves one generated enterprise on 127.0.0.1. Use as a context manager in tests."""
+
+    def __init__(
+        self,
+        enterprise: Enterprise | None = None,
+        tokens: dict[str, TokenInfo] | None = None,
+        rate_limit: RateLimit | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+    ) -> None:
+        super().__init__(enterprise, tokens, rate_limit, latency)
+        self._http = HttpServer(lambda _host, _path, _token: self, host, port)
+
+    @property
+    def base_url(self) -> str:
+        return self._http.base_url
+
+    def start(self) -> Simulator:
+        self._http.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._http.serve_forever()
+
+    def stop(self) -> None:
+        self._http.stop()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+# Which account answers a request: (host, path, token) -> the account, or None for no account
+Resolver = Callable[[str, str, str], SimulatedAccount | None]
+
+
+class HttpServer:
+    """The HTTP plumbing: a threaded server on 127.0.0.1 whose requests `resolve` hands to an
+    account. Requests may arrive in origin form (`GET /path`, the account named by Host) or in
+    absolute form (`GET http://api.acme.ghe.com/path`), as clients send them through an HTTP
+    proxy: that is how a GHE.com host name reaches 127.0.0.1 without DNS."""
+
+    def __init__(self, resolve: Resolver, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = ThreadingHTTPServer((host, port), _handler_for(resolve))
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler_for(resolve: Resolver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         # One buffered write per response and no Nagle: keep-alive clients would otherwise
@@ -174,10 +222,17 @@ def _handler_for(sim: Simulator) -> type[BaseHTTPRequestHandler]:
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}") if length else {}
+            host = parts.hostname or urlsplit(f"//{self.headers.get('Host', '')}").hostname
+            auth = self.headers.get("Authorization", "")
+            token = auth.split(" ", 1)[1].strip() if " " in auth else ""
+            sim = resolve((host or "").lower(), parts.path, token)
+            if sim is None:
+                self._send(*error(404, "Not Found"), None)
+                return
             with sim.answering(counted=not parts.path.startswith("/_sim")):
                 status, payload, headers = route(sim, self, method, parts.path, query, body)
             fault = (
-                sim._take_fault(parts.path, query) if not parts.path.startswith("/_sim") else None
+                sim.take_fault(parts.path, query) if not parts.path.startswith("/_sim") else None
             )
             served = fault.status if fault and fault.mode == "status" else status
             with sim.lock:
@@ -228,6 +283,7 @@ __all__ = [
     "ExportBehaviour",
     "Fault",
     "RateLimit",
+    "SimulatedAccount",
     "Simulator",
     "TokenInfo",
 ]
