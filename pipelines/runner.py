@@ -3,6 +3,7 @@ same database."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ import dlt
 from dlt.common.pipeline import LoadInfo
 
 from pipelines.github_billing import GitHubApiError, GitHubClient, github_billing
+from pipelines.github_billing.settings import DEFAULT_LOOKBACK_DAYS
 from pipelines.store import Store, as_store, pipelines_dir_for
 
 __all__ = ["RunFailed", "build_models", "invoke_dbt", "load", "make_pipeline", "pipelines_dir_for"]
@@ -150,18 +152,27 @@ def build_models(
     quiet: bool = True,
     full_refresh: bool = False,
     callbacks: list[Callable[[Any], None]] | None = None,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
 ) -> None:
     """`dbt build` (models, seeds and data tests); raise RunFailed with a sentence.
 
     Unit tests check the SQL, not the data, and need every raw table to exist (an enterprise
     without cost centers has none of theirs): like dbt advises, they run in the test suite,
-    not in production builds.
+    not in production builds. `lookback_days` is the load's, which dbt's var of the same name
+    follows.
     """
     args = [
         "--exclude-resource-type",
         "unit_test",
         *(["--select", *select] if select else []),
         *(["--full-refresh"] if full_refresh else []),
+        # the models rebuild the days the load re-checks; dbt_project.yml's default is the
+        # loader's, so the default passes nothing (changed vars make dbt parse afresh)
+        *(
+            ["--vars", json.dumps({"lookback_days": int(lookback_days)})]
+            if int(lookback_days) != DEFAULT_LOOKBACK_DAYS
+            else []
+        ),
     ]
     result = invoke_dbt(target, "build", *args, quiet=quiet, callbacks=callbacks)
     if not result.success:

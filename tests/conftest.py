@@ -17,9 +17,9 @@ os.environ.setdefault("RUNTIME__REQUEST_MAX_RETRY_DELAY", "0")
 os.environ.setdefault("RUNTIME__REQUEST_MAX_ATTEMPTS", "3")
 os.environ.setdefault("RUNTIME__REQUEST_TIMEOUT", "5")
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-os.environ.setdefault("GITHUB_BILLING_RATE_LIMIT_FLOOR_SECONDS", "0")
-os.environ.setdefault("GITHUB_BILLING_EXPORT_POLL_SECONDS", "0")
-os.environ.setdefault("GITHUB_BILLING_EXPORT_TIMEOUT_SECONDS", "5")
+os.environ.setdefault("SOURCES__GITHUB_BILLING__RATE_LIMIT_FLOOR_SECONDS", "0")
+os.environ.setdefault("SOURCES__GITHUB_BILLING__EXPORT_POLL_SECONDS", "0")
+os.environ.setdefault("SOURCES__GITHUB_BILLING__EXPORT_TIMEOUT_SECONDS", "5")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from pipelines.github_billing import GitHubClient
