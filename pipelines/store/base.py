@@ -38,9 +38,12 @@ class Session:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         cursor = self.con.cursor()
-        if params and self.placeholder == "%s":  # psycopg2: a literal % is written %%
-            sql = sql.replace("%", "%%").replace("?", "%s")
-        cursor.execute(sql, list(params))
+        if not params:  # no parameters: the text as it is (psycopg2 then leaves % alone)
+            cursor.execute(sql)
+        elif self.placeholder == "%s":  # psycopg2: a literal % is written %%
+            cursor.execute(sql.replace("%", "%%").replace("?", "%s"), list(params))
+        else:
+            cursor.execute(sql, list(params))
         return cursor
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

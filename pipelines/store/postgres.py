@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -191,7 +192,12 @@ class PostgresStore(Store):
                     f"{f' ({found.group(0)})' if found else ''}: "
                     "wait for it to finish, then run again."
                 )
-            yield
+            try:
+                yield
+            finally:
+                # at once: the server drops a closed session's locks a moment later
+                with contextlib.suppress(psycopg2.Error):
+                    cursor.execute("select pg_advisory_unlock(%s)", [self.lock_key])
         finally:
             con.close()
 
