@@ -51,7 +51,7 @@ def record(a: dict[str, Any]) -> dict[str, Any]:
 
     client = RecordingClient(Path(a["folder"]), a["base_url"], a["token"], a["enterprise"])
     started = time.perf_counter()
-    result = load(Path(a["db"]), client, a["token"], **_json_path(a["source"]))
+    result = load(Path(a["db"]), client, **_json_path(a["source"]))
     return {
         "seconds": time.perf_counter() - started,
         "requests": result.requests_made,
@@ -72,7 +72,7 @@ def run(a: dict[str, Any]) -> dict[str, Any]:
         clock = CompressedClock(a["clock_factor"], a["clock_origin"])
     client = GitHubClient(a["base_url"], a["token"], a["enterprise"], clock=clock)
     started = time.perf_counter()
-    result = load(Path(a["db"]), client, a["token"], **_json_path(a["source"]))
+    result = load(Path(a["db"]), client, **_json_path(a["source"]))
     loaded = time.perf_counter()
     if a.get("build"):
         build_models(Path(a["db"]))
@@ -125,6 +125,7 @@ def replay(a: dict[str, Any]) -> dict[str, Any]:
     from bench.replay import ReplayClient, replay_source
     from pipelines.github_billing import resources as r
     from pipelines.runner import make_pipeline
+    from pipelines.store import as_store
 
     if a.get("mode") == "dicts":
 
@@ -139,9 +140,14 @@ def replay(a: dict[str, Any]) -> dict[str, Any]:
 
     client = ReplayClient(Path(a["folder"]), a["enterprise"])
     source = replay_source(client, **_json_path(a["source"]))
-    pipeline = make_pipeline(Path(a["db"]))
+    store = as_store(Path(a["db"]))
+    if a.get("dsn"):  # `--destination postgres`: the same replay into a fresh database
+        from pipelines.store.postgres import PostgresStore
+
+        store = PostgresStore.from_dsn(a["dsn"], pipelines_dir=Path(a["db"]).with_suffix(".dlt"))
+    pipeline = make_pipeline(store)
     started = time.perf_counter()
-    pipeline.run(source, loader_file_format="parquet")
+    pipeline.run(source, loader_file_format=store.loader_file_format)
     seconds = time.perf_counter() - started
     counts = pipeline.last_trace.last_normalize_info.row_counts
     return {

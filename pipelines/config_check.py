@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import inspect
 import os
 import tomllib
 from pathlib import Path
@@ -12,11 +11,14 @@ SECTION_ENV_PREFIX = "SOURCES__GITHUB_BILLING__"
 
 
 def known_keys() -> set[str]:
-    """The source's arguments, and the keys of the project's own files (storage format)."""
-    from pipelines.github_billing import github_billing
-    from pipelines.storage import STORAGE_VERSION_KEY
+    """The source's configuration and the run's settings (both under the section)."""
+    from pipelines.github_billing.config import GitHubBillingConfiguration
+    from pipelines.settings import RunSettings
 
-    return (set(inspect.signature(github_billing).parameters) - {"client"}) | {STORAGE_VERSION_KEY}
+    return {
+        *GitHubBillingConfiguration.get_resolvable_fields(),
+        *RunSettings.get_resolvable_fields(),
+    }
 
 
 def _suggest(key: str, known: set[str]) -> str:

@@ -51,7 +51,7 @@ def load_account(db: Path, sim: MultiAccountSimulator, name: str, **source_args:
     client = client_for(sim, name)
     source_args.setdefault("today", TODAY.isoformat())
     source_args.setdefault("start_date", START.isoformat())
-    return load(db, client, sim.hosted_account(name).token, **source_args)
+    return load(db, client, **source_args)
 
 
 def net_by_day(db: Path, table: str) -> dict[date, Decimal]:
@@ -161,7 +161,7 @@ def test_a_ghe_com_enterprise_is_not_found_on_api_github_com(
 ) -> None:
     token = accounts.hosted_account("acme-eu").token
     client = GitHubClient(accounts.address, token, "acme-eu")
-    report = check_connection(client, token)
+    report = check_connection(client)
     assert len(report.problems) == 1
     assert "revoked, expired or mistyped" in report.problems[0]  # another GitHub: unknown
 
@@ -174,7 +174,7 @@ def test_each_accounts_token_is_refused_by_the_others(
     for key, value in accounts.proxy_env().items():
         monkeypatch.setenv(key, value)
     token = accounts.hosted_account(owner).token
-    report = check_connection(client_for(accounts, account, token), token)
+    report = check_connection(client_for(accounts, account, token))
     if owner == account:
         assert report.ok, report.problems
         return
@@ -192,7 +192,7 @@ def test_check_accepts_a_fine_grained_administration_token_for_an_organization(
     accounts: MultiAccountSimulator,
 ) -> None:
     token = fine_grained_token("octo-shop")
-    report = check_connection(client_for(accounts, "octo-shop", token), token)
+    report = check_connection(client_for(accounts, "octo-shop", token))
     assert report.ok, report.problems
     assert "Copilot seat assignments" in report.can_load
 
@@ -202,7 +202,7 @@ def test_check_still_refuses_a_fine_grained_token_for_an_enterprise(
 ) -> None:
     token = fine_grained_token("acme")
     accounts["acme"].clear_requests()
-    report = check_connection(client_for(accounts, "acme", token), token)
+    report = check_connection(client_for(accounts, "acme", token))
     assert len(report.problems) == 1
     assert "fine-grained personal access token" in report.problems[0]
     assert "enterprise billing endpoints do not accept" in report.problems[0]
@@ -224,7 +224,7 @@ def test_a_fine_grained_token_without_administration_read_is_told_what_to_add() 
     token = "github_pat_11" + "z" * 80
     with organization(**{token: TokenInfo(scopes=(), permissions=("contents=read",))}) as sim:
         client = GitHubClient(sim.base_url, token, BillingAccount("organization", "octo-shop"))
-        report = check_connection(client, token)
+        report = check_connection(client)
     assert report.problems == [
         "GitHub refused the fine-grained token on "
         "/organizations/octo-shop/settings/billing/usage (403: Resource not accessible by "
@@ -238,7 +238,7 @@ def test_a_classic_organization_token_without_read_org_is_told_seats_need_it() -
     token = "ghp_" + "o" * 36
     with organization(**{token: TokenInfo(scopes=("repo",))}) as sim:
         client = GitHubClient(sim.base_url, token, BillingAccount("organization", "octo-shop"))
-        report = check_connection(client, token)
+        report = check_connection(client)
     assert len(report.problems) == 1 and "read:org scope" in report.problems[0]
     assert any("usage items" in c for c in report.can_load)
 
@@ -251,7 +251,7 @@ def test_an_enterprise_owned_organization_says_why_it_has_no_per_user_usage(
         sim.enterprise.owner_enterprise = "acme-corp"
         client = GitHubClient(sim.base_url, token, BillingAccount("organization", "octo-shop"))
         start = sim.enterprise.first_day.isoformat()
-        load(tmp_path / "b.duckdb", client, token, today=TODAY.isoformat(), start_date=start)
+        load(tmp_path / "b.duckdb", client, today=TODAY.isoformat(), start_date=start)
         refused = [r for r in sim.requests if r.status == 403]
     assert len(refused) == 1 and "user" in refused[0].query  # asked once, not per user and day
     assert client.warnings == [

@@ -20,6 +20,11 @@ from dlt.sources import DltResource
 from pipelines.github_billing import resources as r
 from pipelines.github_billing.accounts import BillingAccount
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
+from pipelines.github_billing.config import (
+    GitHubBillingConfiguration,
+    validated_account,
+    validated_base_url,
+)
 from pipelines.github_billing.contract import resource
 from pipelines.github_billing.drift import DailySummaries
 from pipelines.github_billing.exports import UsageExports
@@ -28,6 +33,8 @@ from pipelines.github_billing.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_LOOKBACK_DAYS,
     DEFAULT_MAX_PARALLEL_REQUESTS,
+    EXPORT_POLL_SECONDS,
+    EXPORT_TIMEOUT_SECONDS,
     SEATS_PER_PAGE,
 )
 
@@ -52,10 +59,10 @@ def _as_date(value: str | date | None) -> date | None:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-@dlt.source(name="github_billing", max_table_nesting=0)
+@dlt.source(name="github_billing", max_table_nesting=0, spec=GitHubBillingConfiguration)
 def github_billing(
     enterprise: str | None = None,
-    access_token: str = dlt.secrets.value,
+    access_token: str | None = dlt.secrets.value,
     base_url: str = DEFAULT_BASE_URL,
     start_date: str | None = None,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
@@ -65,6 +72,9 @@ def github_billing(
     seats_per_page: int = SEATS_PER_PAGE,
     usage_exports: bool = True,
     max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS,
+    export_poll_seconds: float = EXPORT_POLL_SECONDS,
+    export_timeout_seconds: float = EXPORT_TIMEOUT_SECONDS,
+    rate_limit_floor_seconds: float = 60.0,
     organization: str | None = None,
     client: GitHubClient | None = None,
 ) -> Sequence[DltResource]:
@@ -73,7 +83,8 @@ def github_billing(
     Args:
         enterprise: the slug, or the enterprise URL `https://github.com/enterprises/<slug>`.
         access_token: a classic personal access token (`ghp_...`); for an organization also a
-            fine-grained one with the organization permission Administration (read).
+            fine-grained one with the organization permission Administration (read). Not
+            needed with `client`, which holds its own.
         base_url: `https://api.github.com`, or a GHE.com host such as `https://api.acme.ghe.com`.
         start_date: first day of the first load (default: first day of the previous month).
         lookback_days: days before the last loaded one that every run re-reads (restatements).
@@ -84,6 +95,10 @@ def github_billing(
             usage-report export API (one report at a time, at most 31 days each).
         max_parallel_requests: day and cost-center requests (usage, premium requests, AI
             credits) out at once, 1 to 4; 1 (the default) sends them one at a time.
+        export_poll_seconds / export_timeout_seconds: the first wait between polls of a
+            usage report (doubling to a minute), and how long a report may take.
+        rate_limit_floor_seconds: the first wait after a rate limit with no reset time (the
+            client's retries read it; here so that dlt knows the key).
         organization: instead of `enterprise`, an organization that pays GitHub itself: its
             login or URL. It has no cost centers and no usage-report exports (those resources
             are left out); `usage_exports` then loads per-user Copilot usage with `user=`.
@@ -100,7 +115,9 @@ def github_billing(
     )
     parallel = parallel_requests(max_parallel_requests)
     api = client or GitHubClient(
-        base_url, access_token, BillingAccount.from_config(enterprise, organization)
+        validated_base_url(base_url),
+        access_token or "",
+        validated_account(enterprise, organization),
     )
     account = api.account
     api.max_in_flight = parallel  # the client holds every thread of the run to it
@@ -124,7 +141,11 @@ def github_billing(
         model_usage("ai_credit_usage", ai_credits=True),
         resource(r.copilot_seats, "copilot_seats")(api, window, int(seats_per_page)),
     ]
-    exports = UsageExports(api) if usage_exports else None
+    exports = (
+        UsageExports(api, poll_seconds=export_poll_seconds, timeout_seconds=export_timeout_seconds)
+        if usage_exports
+        else None
+    )
     for name, family in (("copilot_user_usage", "copilot"), ("detailed_usage", "detailed")):
         # Per-workflow usage exists in the detailed exports only, which organizations lack;
         # their per-user Copilot usage comes through user= (report_usage knows).

@@ -88,9 +88,9 @@ def token_shape_problem(token: str, account: BillingAccount | None = None) -> st
     return None
 
 
-def check_connection(client: GitHubClient, token: str) -> CheckReport:
+def check_connection(client: GitHubClient) -> CheckReport:
     report = CheckReport()
-    shape = token_shape_problem(token, client.account)
+    shape = client.token_problem
     if shape:
         report.problems.append(shape)
         return report
@@ -102,7 +102,7 @@ def check_connection(client: GitHubClient, token: str) -> CheckReport:
     scopes = set(client.last_scopes or ())
     report.scopes = tuple(sorted(scopes))
     if client.account.is_organization:
-        _check_organization(client, token.strip().startswith(FINE_GRAINED_PREFIX), report)
+        _check_organization(client, client.has_fine_grained_token, report)
     else:
         _check_enterprise(client, scopes, report)
     return report

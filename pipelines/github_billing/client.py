@@ -154,6 +154,21 @@ class GitHubClient:
         self._local = threading.local()
 
     @property
+    def has_fine_grained_token(self) -> bool:
+        """Whether the token is a fine-grained PAT (organizations accept some); never the token."""
+        from pipelines.github_billing.check import FINE_GRAINED_PREFIX
+
+        return str(self._auth.token or "").strip().startswith(FINE_GRAINED_PREFIX)
+
+    @property
+    def token_problem(self) -> str | None:
+        """Why the token cannot work before any request is sent (a fine-grained PAT...), or
+        None: the client holds the token, so it is the one to judge it."""
+        from pipelines.github_billing.check import token_shape_problem
+
+        return token_shape_problem(str(self._auth.token or ""), self.account)
+
+    @property
     def _rest(self) -> RESTClient:
         """This thread's RESTClient for the API host (with the token)."""
         return self._thread_clients()[0]
