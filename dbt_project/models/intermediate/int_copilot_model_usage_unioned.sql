@@ -30,7 +30,7 @@ select
     sku,
     unit_type,
     billing_unit,
-    max(price_per_unit) as price_per_unit,
+    {{ money('max(price_per_unit)') }} as price_per_unit,
     {{ money('sum(gross_quantity)') }} as gross_quantity,
     {{ money('sum(discount_quantity)') }} as discount_quantity,
     {{ money('sum(net_quantity)') }} as net_quantity,

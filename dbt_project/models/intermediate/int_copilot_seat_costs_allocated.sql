@@ -304,12 +304,12 @@ unassigned_rows as (
 
 select
     *,
-    discount_amount + net_amount as gross_amount,
+    {{ money('discount_amount + net_amount') }} as gross_amount,
     {{ seat_days_load_watermark() }} as built_through_load_id
 from seat_rows
 union all
 select
     *,
-    discount_amount + net_amount as gross_amount,
+    {{ money('discount_amount + net_amount') }} as gross_amount,
     {{ seat_days_load_watermark() }} as built_through_load_id
 from unassigned_rows

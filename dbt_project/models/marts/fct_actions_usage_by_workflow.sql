@@ -12,7 +12,7 @@ select
     sku,
     unit_type,
     {{ money('sum(quantity)') }} as quantity,
-    max(price_per_unit) as price_per_unit,
+    {{ money('max(price_per_unit)') }} as price_per_unit,
     {{ money('sum(gross_amount)') }} as gross_amount,
     {{ money('sum(discount_amount)') }} as discount_amount,
     {{ money('sum(net_amount)') }} as net_amount
