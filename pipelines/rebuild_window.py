@@ -41,7 +41,8 @@ class Window:
     end: date
 
     def dbt_args(self) -> list[str]:
-        return ["--event-time-start", self.start.isoformat(), "--event-time-end", self.end.isoformat()]
+        start, end = self.start.isoformat(), self.end.isoformat()
+        return ["--event-time-start", start, "--event-time-end", end]
 
 
 def _day(value: Any) -> date | None:
@@ -87,7 +88,8 @@ def _loaded_span(r: _Reader) -> tuple[date, date] | None:
         firsts.append(r.day(f"select min(usage_date) from {table}"))
         lasts.append(r.day(f"select max(usage_date) from {table}"))
     for table in r.raw_tables(["copilot_seats"]):
-        firsts.append(r.day(f"select min(cast(created_at at time zone 'UTC' as date)) from {table}"))
+        granted = "cast(created_at at time zone 'UTC' as date)"
+        firsts.append(r.day(f"select min({granted}) from {table}"))
         lasts.append(r.day(f"select max(snapshot_date) from {table}"))
     first, last = _earliest(firsts), max((d for d in lasts if d is not None), default=None)
     return (first, last) if first and last else None
@@ -162,7 +164,9 @@ def _first_changed_day(r: _Reader, watermark: str, lookback_days: int) -> date |
                     then date '0001-01-01'
                     else cast(_dlt_valid_from at time zone 'UTC' as date) end)
                 from {resources}
-                cross join (select min(_dlt_valid_from) as valid_from from {resources}) as first_load
+                cross join (
+                    select min(_dlt_valid_from) as valid_from from {resources}
+                ) as first_load
                 where _dlt_load_id > ?
                 """,
                 [watermark],
@@ -202,7 +206,9 @@ def _first_changed_day(r: _Reader, watermark: str, lookback_days: int) -> date |
     return _earliest(reasons)
 
 
-def seat_day_window(session: Session, raw_dataset: str, lookback_days: int, full: bool) -> Window | None:
+def seat_day_window(
+    session: Session, raw_dataset: str, lookback_days: int, full: bool
+) -> Window | None:
     """The days to rebuild, or None when nothing is loaded yet. `full` (a full refresh, or a
     chain never built) covers every loaded day."""
     r = _Reader(session, raw_dataset)

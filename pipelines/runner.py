@@ -197,9 +197,7 @@ def build_models(
         if "out of sync" in str(getattr(event.info, "msg", "")):
             out_of_sync.append(True)
 
-    result = invoke_dbt(
-        target, "build", *args, quiet=quiet, callbacks=[*(callbacks or []), watch]
-    )
+    result = invoke_dbt(target, "build", *args, quiet=quiet, callbacks=[*(callbacks or []), watch])
     if not result.success:
         failed = _failed_nodes(result)
         if out_of_sync or _out_of_sync(result):
