@@ -174,15 +174,16 @@ def build_models(
     full_refresh: bool = False,
     callbacks: list[Callable[[Any], None]] | None = None,
     window: Window | None = None,
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
 ) -> None:
     """`dbt build` (models, seeds and data tests); raise RunFailed with a sentence.
 
-    The seat-day chain rebuilds `window` (by default the days changed since its last build,
-    `rebuild_window`). Unit tests check the SQL, not the data, and need every raw table to
-    exist (an enterprise without cost centers has none of theirs): like dbt advises, they run
-    in the test suite, not in production builds.
+    The seat-day chain rebuilds `window` (by default the days changed since its last build and
+    the last `lookback_days` built days, `rebuild_window`). Unit tests check the SQL, not the
+    data, and need every raw table to exist (an enterprise without cost centers has none of
+    theirs): like dbt advises, they run in the test suite, not in production builds.
     """
-    window = window or rebuild_window(target, full_refresh)
+    window = window or rebuild_window(target, full_refresh, lookback_days)
     args = [
         "--exclude-resource-type",
         "unit_test",
