@@ -18,9 +18,19 @@ from dlt.common.pipeline import LoadInfo
 from pipelines.github_billing import GitHubApiError, GitHubClient, github_billing
 from pipelines.github_billing.recanonicalise import recanonicalise_dataset
 from pipelines.github_billing.settings import DEFAULT_LOOKBACK_DAYS
+from pipelines.rebuild_window import Window, seat_day_window
 from pipelines.store import Store, as_store, pipelines_dir_for
 
-__all__ = ["RunFailed", "build_models", "invoke_dbt", "load", "make_pipeline", "pipelines_dir_for"]
+__all__ = [
+    "RunFailed",
+    "Window",
+    "build_models",
+    "invoke_dbt",
+    "load",
+    "make_pipeline",
+    "pipelines_dir_for",
+    "rebuild_window",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -148,21 +158,35 @@ def invoke_dbt(
         store.after_dbt()
 
 
+def rebuild_window(
+    target: Path | Store, full_refresh: bool = False, lookback_days: int = DEFAULT_LOOKBACK_DAYS
+) -> Window | None:
+    """The days the seat-day chain's microbatch models rebuild: what changed since they were
+    built (pipelines/rebuild_window.py)."""
+    store = as_store(target)
+    if not store.exists():
+        return None
+    with store.session(read_only=True) as session:
+        return seat_day_window(session, store.dataset, lookback_days, full=full_refresh)
+
+
 def build_models(
     target: Path | Store,
     select: list[str] | None = None,
     quiet: bool = True,
     full_refresh: bool = False,
     callbacks: list[Callable[[Any], None]] | None = None,
+    window: Window | None = None,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
 ) -> None:
     """`dbt build` (models, seeds and data tests); raise RunFailed with a sentence.
 
-    Unit tests check the SQL, not the data, and need every raw table to exist (an enterprise
-    without cost centers has none of theirs): like dbt advises, they run in the test suite,
-    not in production builds. `lookback_days` is the load's, which dbt's var of the same name
-    follows.
+    The seat-day chain rebuilds `window` (by default the days changed since its last build and
+    the last `lookback_days` built days, `rebuild_window`). `lookback_days` is the load's, which
+    dbt's var of the same name follows. Unit tests check the SQL, not the data, and need every
+    raw table to exist: like dbt advises, they run in the test suite, not in production builds.
     """
+    window = window or rebuild_window(target, full_refresh, lookback_days)
     args = [
         "--exclude-resource-type",
         "unit_test",
@@ -175,11 +199,19 @@ def build_models(
             if int(lookback_days) != DEFAULT_LOOKBACK_DAYS
             else []
         ),
+        *(window.dbt_args() if window else []),
     ]
-    result = invoke_dbt(target, "build", *args, quiet=quiet, callbacks=callbacks)
+    # a microbatch model reports a failed batch's error only in dbt's events
+    out_of_sync: list[bool] = []
+
+    def watch(event: Any) -> None:
+        if "out of sync" in str(getattr(event.info, "msg", "")):
+            out_of_sync.append(True)
+
+    result = invoke_dbt(target, "build", *args, quiet=quiet, callbacks=[*(callbacks or []), watch])
     if not result.success:
         failed = _failed_nodes(result)
-        if _out_of_sync(result):
+        if out_of_sync or _out_of_sync(result):
             raise RunFailed(
                 "dbt build stopped: incremental models were built by another version of the "
                 "models (their columns changed); the raw data is loaded and kept: run "

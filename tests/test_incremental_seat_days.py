@@ -1,20 +1,23 @@
 """The seat-day chain (seats x days, the biggest tables) is built incrementally: a nightly build
-rebuilds only the days something it reads has changed, and the result is the same table a full
-refresh gives, whatever changed in between."""
+rebuilds only the months (dbt microbatch batches) in which something it reads has changed, and
+the result is the same table a full refresh gives, whatever changed in between."""
 
 from __future__ import annotations
 
+import itertools
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-import duckdb
 import pytest
 
 from pipelines.runner import RunFailed, build_models, invoke_dbt
 from pipelines.simulator import Enterprise, Simulator
 from pipelines.simulator.enterprise import Grant
+from pipelines.store import DuckDBStore, Store
 from tests.conftest import edited_copy, load_into, query
 
 CHAIN = (
@@ -26,15 +29,49 @@ CHAIN = (
 )
 
 
-def _rows(db: Path, table: str) -> list[tuple]:
-    return query(db, f"select * exclude (built_through_load_id) from {table} order by all")
+_databases = itertools.count()
 
 
-def assert_same_as_a_full_refresh(db: Path, incremental: dict[str, list[tuple]]) -> None:
+@pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
+    """Empty stores of the engine under test: a DuckDB file, or a database on the session's
+    PostgreSQL server, loaded through the store layer like a run loads it."""
+    if request.param == "duckdb":
+        return lambda: DuckDBStore(tmp_path / f"store{next(_databases)}.duckdb")
+    from pipelines.store.postgres import PostgresStore
+
+    cluster: Any = request.getfixturevalue("postgres_cluster")
+
+    def make() -> Store:
+        n = next(_databases)
+        dsn = cluster.create_database(f"seat_days_{n}")
+        # dlt's credentials require a password; the test server trusts local connections
+        dsn = dsn.replace("postgres@", "postgres:unused@")
+        return PostgresStore.from_dsn(dsn, pipelines_dir=tmp_path / f"dlt{n}")
+
+    return make
+
+
+def fetch(store: Store, sql: str, params: list | None = None) -> list[tuple]:
+    with store.session() as session:
+        return session.fetchall(sql, params or [])
+
+
+def _rows(store: Store, table: str) -> list[tuple]:
+    with store.session() as session:
+        cursor = session.execute(f"select * from {table}")
+        names = [d[0] for d in cursor.description]
+        rows = cursor.fetchall()
+    keep = [i for i, name in enumerate(names) if name != "built_through_load_id"]
+    picked = [tuple(row[i] for i in keep) for row in rows]
+    return sorted(picked, key=lambda row: [(v is None, str(v)) for v in row])
+
+
+def assert_same_as_a_full_refresh(store: Store, incremental: dict[str, list[tuple]]) -> None:
     """Rebuild the chain from scratch and compare it with the incremental tables, row for row."""
-    build_models(db, select=["int_copilot_seat_days_expanded+"], full_refresh=True)
+    build_models(store, select=["int_copilot_seat_days_expanded+"], full_refresh=True)
     for table in CHAIN:
-        assert incremental[table] == _rows(db, table), f"{table} differs from a full refresh"
+        assert incremental[table] == _rows(store, table), f"{table} differs from a full refresh"
 
 
 def _next_day_with_changes(ent: Enterprise) -> Grant:
@@ -73,14 +110,14 @@ def _next_day_with_changes(ent: Enterprise) -> Grant:
 
 
 def test_a_nightly_build_after_seat_and_cost_center_changes_equals_a_full_refresh(
-    simulator: Simulator, tmp_path: Path
+    simulator: Simulator, new_store: Callable[[], Store]
 ) -> None:
-    db = tmp_path / "seat_days.duckdb"
+    db = new_store()
     ent = simulator.enterprise
     start = ent.today - timedelta(days=30)
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3, today=str(ent.today))
     build_models(db)
-    [(first_build,)] = query(
+    [(first_build,)] = fetch(
         db, "select max(built_through_load_id) from marts.fct_copilot_seat_days"
     )
 
@@ -91,17 +128,18 @@ def test_a_nightly_build_after_seat_and_cost_center_changes_equals_a_full_refres
 
     incremental = {table: _rows(db, table) for table in CHAIN}
     # the changes reached the marts...
-    assert query(
+    assert fetch(
         db,
         "select min(usage_date) from marts.fct_copilot_seat_days where seat_holder_login = ?",
         [late.login],
     ) == [(late.created_on,)]
-    # ...while the days before them were kept, not rebuilt
-    kept = query(
+    # ...while the months before them were kept, not rebuilt (dbt rebuilds whole batches)
+    first_rebuilt = late.created_on.replace(day=1)
+    kept = fetch(
         db,
         "select distinct built_through_load_id from marts.fct_copilot_seat_days "
         "where usage_date < ?",
-        [late.created_on],
+        [first_rebuilt],
     )
     assert kept == [(first_build,)]
 
@@ -109,9 +147,9 @@ def test_a_nightly_build_after_seat_and_cost_center_changes_equals_a_full_refres
 
 
 def test_a_backfill_of_older_days_rebuilds_the_seat_days_from_there(
-    simulator: Simulator, tmp_path: Path
+    simulator: Simulator, new_store: Callable[[], Store]
 ) -> None:
-    db = tmp_path / "backfill.duckdb"
+    db = new_store()
     start = simulator.enterprise.today - timedelta(days=10)
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
     build_models(db)
@@ -119,17 +157,17 @@ def test_a_backfill_of_older_days_rebuilds_the_seat_days_from_there(
     load_into(db, simulator, since=earlier.isoformat(), until=str(start))
     build_models(db)
     incremental = {table: _rows(db, table) for table in CHAIN}
-    assert query(db, "select min(usage_date) from marts.fct_copilot_seat_days") == [(earlier,)]
+    assert fetch(db, "select min(usage_date) from marts.fct_copilot_seat_days") == [(earlier,)]
 
     assert_same_as_a_full_refresh(db, incremental)
 
 
 def test_cost_centers_created_after_the_first_load_reattribute_the_whole_history(
-    simulator: Simulator, tmp_path: Path
+    simulator: Simulator, new_store: Callable[[], Store]
 ) -> None:
     """The first membership versions ever loaded count as valid since ever (GitHub's API has no
     history): when they arrive after seat-days were built, every built day is attributed anew."""
-    db = tmp_path / "first_cost_centers.duckdb"
+    db = new_store()
     ent = simulator.enterprise
     centers = ent.cost_centers
     ent.__dict__.update(cost_centers=[])
@@ -137,7 +175,7 @@ def test_cost_centers_created_after_the_first_load_reattribute_the_whole_history
     start = ent.today - timedelta(days=20)
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
     build_models(db)
-    assert query(db, "select distinct cost_center_id from marts.fct_copilot_seat_days") == [
+    assert fetch(db, "select distinct cost_center_id from marts.fct_copilot_seat_days") == [
         ("none",)
     ]
 
@@ -147,7 +185,7 @@ def test_cost_centers_created_after_the_first_load_reattribute_the_whole_history
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
     build_models(db)
     incremental = {table: _rows(db, table) for table in CHAIN}
-    [(attributed_from,)] = query(
+    [(attributed_from,)] = fetch(
         db, "select min(usage_date) from marts.fct_copilot_seat_days where cost_center_id <> 'none'"
     )
     assert attributed_from == start
@@ -156,38 +194,39 @@ def test_cost_centers_created_after_the_first_load_reattribute_the_whole_history
 
 
 def test_a_cost_center_found_deleted_late_stops_attributing_after_its_last_usage(
-    simulator: Simulator, tmp_path: Path
+    simulator: Simulator, new_store: Callable[[], Store]
 ) -> None:
     """GitHub does not date deletions: a deleted cost center attributes nothing after its last
     day of usage, even when the pipeline learns of it long after, outside the lookback."""
-    db = tmp_path / "deleted_late.duckdb"
+    db = new_store()
     start = simulator.enterprise.today - timedelta(days=20)
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
     build_models(db)
-    [(center, last_usage)] = query(
+    [(center, last_usage)] = fetch(
         db,
         "select cost_center_id, min(usage_date) + 5 from marts.fct_copilot_seat_days "
         "where cost_center_id <> 'none' and cost_source = 'billed' "
-        "group by 1 order by count(*) desc limit 1",
+        "group by 1 order by count(*) desc, 1 limit 1",
     )
-    con = duckdb.connect(str(db))
-    # as the load that finds it deleted would write it
-    con.execute(
-        "update github_billing_raw.cost_centers set state = 'deleted', _dlt_load_id = ? "
-        "where id = ?",
-        [f"{time.time():.6f}", center],
-    )
-    # every partition table counts for the last day (premium requests ended before this window)
-    for table in ("usage_items", "ai_credit_usage"):
-        con.execute(
-            f"delete from github_billing_raw.{table} where cost_center_id = ? and usage_date > ?",
-            [center, last_usage],
+    with db.session() as session:
+        # as the load that finds it deleted would write it
+        session.execute(
+            "update github_billing_raw.cost_centers set state = 'deleted', _dlt_load_id = ? "
+            "where id = ?",
+            [f"{time.time():.6f}", center],
         )
-    con.close()
+        # every partition table counts for the last day (premium requests ended before this
+        # window)
+        for table in ("usage_items", "ai_credit_usage"):
+            session.execute(
+                f"delete from github_billing_raw.{table} "
+                "where cost_center_id = ? and usage_date > ?",
+                [center, last_usage],
+            )
     # fct_usage_costs rebuilds days by load id, and an edit of the raw table has none
     invoke_dbt(db, "run", "--select", "fct_usage_costs", "--full-refresh")
     build_models(db)
-    assert query(
+    assert fetch(
         db,
         "select count(*) from marts.fct_copilot_seat_days "
         "where cost_center_id = ? and usage_date > ?",

@@ -2,5 +2,5 @@
     casing and GitHub's spellings are canonical in the raw tables already: the loader's rule,
     see pipelines/github_billing/contract.py.) -#}
 {% macro utc_timestamp(expression) -%}
-    timezone('UTC', {{ expression }})
+    ({{ expression }} at time zone 'UTC')
 {%- endmacro %}
