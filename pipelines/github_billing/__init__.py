@@ -16,6 +16,7 @@ import dlt
 from dlt.sources import DltResource
 
 from pipelines.github_billing import resources as r
+from pipelines.github_billing.backfill import Backfill
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
 from pipelines.github_billing.drift import DailySummaries
 from pipelines.github_billing.exports import UsageExports
@@ -54,6 +55,7 @@ def github_billing(
     today: str | None = None,
     seats_per_page: int = SEATS_PER_PAGE,
     usage_exports: bool = True,
+    backfill_via_exports: bool = True,
     max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS,
     client: GitHubClient | None = None,
 ) -> Sequence[DltResource]:
@@ -70,6 +72,10 @@ def github_billing(
         seats_per_page: page size of the seats list (GitHub's maximum, 100, by default).
         usage_exports: also load per-user Copilot usage and per-workflow usage through GitHub's
             usage-report export API (one report at a time, at most 31 days each).
+        backfill_via_exports: read the new days older than the JSON window (`lookback_days`
+            before yesterday) from usage-report exports: `usage_items` from summarized
+            reports (a year each), the by-model tables from the per-user reports (`backfill`).
+            Off, or without the export API (403/404), every day goes through the JSON plan.
         max_parallel_requests: day and cost-center requests (usage, premium requests, AI
             credits) out at once, 1 to 4; 1 (the default) sends them one at a time.
         client: an already-built client (the CLI shares one between check and run).
@@ -88,6 +94,11 @@ def github_billing(
     directory = r.CostCenterDirectory(api)
     summaries = DailySummaries(api)  # one summary request per re-checked day, shared
     daily_merge = {"disposition": "merge", "strategy": "delete-insert"}
+    backfill = (
+        Backfill(api, directory, summaries, UsageExports(api), today_date, int(lookback_days))
+        if backfill_via_exports
+        else None
+    )
 
     usage = dlt.resource(
         r.usage_items,
@@ -95,7 +106,7 @@ def github_billing(
         write_disposition=daily_merge,  # type: ignore[arg-type]
         merge_key=["usage_date", "cost_center_id"],
         columns=r.USAGE_ITEM_COLUMNS,
-    )(api, directory, window, window.incremental("usage_date"), summaries, parallel)
+    )(api, directory, window, window.incremental("usage_date"), summaries, parallel, backfill)
 
     def model_resource(name: str, ai_credits: bool) -> DltResource:
         return dlt.resource(
@@ -112,6 +123,7 @@ def github_billing(
             ai_credits,
             summaries,
             parallel,
+            backfill,
         )
 
     seats = dlt.resource(

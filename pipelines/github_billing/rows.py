@@ -19,6 +19,10 @@ from pipelines.github_billing.settings import MAX_PARALLEL_REQUESTS, MONEY_SCALE
 # makes dlt's delete-insert delete what was loaded for that key, and is itself never inserted
 # (the column's `hard_delete` hint): how a day or partition GitHub withdrew is removed.
 WITHDRAWN = "is_withdrawn"
+# Which path a usage row came from: GitHub's JSON endpoints (`/usage`, premium_request /
+# ai_credit usage) or a usage-report export read by a backfill (`backfill.py`).
+SOURCE_PATH = "source_path"
+FROM_API = "usage_api"
 
 
 def tombstone(**merge_key: Any) -> dict[str, Any]:
@@ -133,6 +137,7 @@ def usage_item_row(
         "net_amount": as_decimal(item.get("netAmount")),
         "extracted_at": extracted_at,
         WITHDRAWN: None,
+        SOURCE_PATH: FROM_API,
     }
 
 
@@ -158,6 +163,7 @@ def model_usage_row(
         "net_quantity": as_decimal(item.get("netQuantity")),
         "net_amount": as_decimal(item.get("netAmount")),
         "extracted_at": extracted_at,
+        SOURCE_PATH: FROM_API,
     }
 
 

@@ -22,7 +22,7 @@ import pyarrow.json as pj
 from dlt.common.utils import uniq_id_base64
 
 from pipelines.github_billing import catalogue
-from pipelines.github_billing.rows import WITHDRAWN, parse_usage_date
+from pipelines.github_billing.rows import FROM_API, SOURCE_PATH, WITHDRAWN, parse_usage_date
 from pipelines.github_billing.settings import MONEY_PRECISION, MONEY_SCALE
 
 DECIMAL = pa.decimal128(MONEY_PRECISION, MONEY_SCALE)
@@ -52,6 +52,7 @@ USAGE_ITEM_SCHEMA = pa.schema(
         ("net_amount", DECIMAL),
         ("extracted_at", pa.timestamp("us", tz="UTC")),
         (WITHDRAWN, pa.bool_()),  # null on rows GitHub sent; true on tombstones
+        (SOURCE_PATH, TEXT),  # `usage_api` here; a backfill's report rows say their report
     ]
 )
 
@@ -119,6 +120,7 @@ def usage_table(
         **{column: pc.fill_null(fields[name], _ZERO) for name, column in _AMOUNTS.items()},
         "extracted_at": _repeat(extracted_at, "extracted_at", len(items)),
         WITHDRAWN: pa.nulls(len(items), pa.bool_()),
+        SOURCE_PATH: pa.repeat(pa.scalar(FROM_API, TEXT), len(items)),
     }
     try:
         return pa.table(columns, schema=USAGE_ITEM_SCHEMA)
