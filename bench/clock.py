@@ -16,3 +16,18 @@ class CompressedClock:
 
     def sleep(self, seconds: float) -> None:
         time.sleep(max(0.0, seconds) / self.factor)
+
+
+class VirtualClock:
+    """A clock that moves only when slept on: a client's waits (report polls, rate-limit
+    resets) cost no real time, and their sum is the wall time they would take."""
+
+    def __init__(self, origin: float) -> None:
+        self.origin = origin
+        self.slept = 0.0
+
+    def time(self) -> float:
+        return self.origin + self.slept
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += max(0.0, seconds)
