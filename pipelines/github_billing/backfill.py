@@ -382,6 +382,7 @@ class Backfill:
     lookback_days: int
     available: bool = True  # False once the export API answered 403/404
     _evidence: CostCenterEvidence | None = None
+    _said_unchecked: bool = False
 
     @property
     def json_from(self) -> date:
@@ -573,7 +574,8 @@ class Backfill:
                     and abs(expected - net.get(one, Decimal(0))) > DRIFT_TOLERANCE
                 ):
                     bad.add(one)
-        if not self.summaries.available:
+        if not self.summaries.available and not self._said_unchecked:
+            self._said_unchecked = True
             self.client.notes.append(
                 "GitHub's usage summary is not available to this token, so the usage reports "
                 "were loaded without checking them against it."
