@@ -32,7 +32,7 @@ from pipelines.github_billing.plan import CHECK_REQUESTS, requests_per_load
 from pipelines.github_billing.settings import DEFAULT_LOOKBACK_DAYS
 from pipelines.runner import pipelines_dir_for
 from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
-from pipelines.simulator.exports import GenerationTime
+from pipelines.simulator.exports import GenerationTime, wait_for_builds
 from pipelines.simulator.server import DEMO_TOKEN, RateLimit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -516,6 +516,7 @@ def p7_backfill(size: EnterpriseSize, work: Path) -> dict[str, Any]:
     with Simulator(ent, rate_limit=budget) as sim:
         sim.exports.generation = GenerationTime()
         sim.exports.clock = clock.time
+        clock.settle = lambda: wait_for_builds(sim)
         client = GitHubClient(sim.base_url, DEMO_TOKEN, ent.slug, clock=clock)
         started = time.perf_counter()
         result = load(
