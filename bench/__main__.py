@@ -8,6 +8,7 @@ do not). Prints a table and writes JSON to bench/results/.
     python -m bench --repos 3000 --days 200 --only P1,P4
     python -m bench --only P6          # parallel requests alone (< 1 minute; no history)
     python -m bench --destination postgres   # P1 into PostgreSQL (a throwaway local server)
+    python -m bench --only P7          # a 12-month backfill through exports vs the JSON plan
 """
 
 from __future__ import annotations
@@ -26,18 +27,19 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.clock import CompressedClock
+from bench.clock import CompressedClock, VirtualClock
 from bench.report import Figure, render
-from pipelines.github_billing.plan import requests_per_load
+from pipelines.github_billing.plan import CHECK_REQUESTS, requests_per_load
 from pipelines.github_billing.settings import DEFAULT_LOOKBACK_DAYS
 from pipelines.runner import pipelines_dir_for
 from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
+from pipelines.simulator.exports import GenerationTime, wait_for_builds
 from pipelines.simulator.server import DEMO_TOKEN, RateLimit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 TODAY = date(2026, 11, 25)
-FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6")
+FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 
 SIZES = {
     # ~2 minutes: every figure, small numbers (a smoke run: start-up costs swamp P1 and P4)
@@ -138,6 +140,8 @@ class Bench:
             self.p5()
         if "P6" in self.only:
             self.p6()
+        if "P7" in self.only:
+            self.p7()
 
     def history_figures(self) -> None:
         """P1-P4 share one recorded history of the size's enterprise."""
@@ -451,6 +455,41 @@ class Bench:
                 )
             )
 
+    # -- P7: a year's backfill through usage-report exports beside the JSON plan ---------------
+    def p7(self) -> None:
+        size = self.size
+        log(f"P7: a {size.days}-day backfill through usage-report exports (virtual clock)")
+        p = p7_backfill(size, self.work)
+        seats = len(self.enterprise.seats_today())
+        json_requests = requests_per_load(size.days, size.cost_centers, seats) + CHECK_REQUESTS + 1
+        json_hours = project_hours(json_requests, GITHUB_LIMIT, GITHUB_LATENCY)
+        hours = (p["waited_seconds"] + p["requests"] * GITHUB_LATENCY + p["local_seconds"]) / 3600
+        p.update(json_requests=json_requests, json_hours=json_hours, projected_hours=hours)
+        self.results["p7"] = p
+        log(
+            f"P7: {p['requests']} requests, {p['reports']} reports, waited "
+            f"{p['waited_seconds'] / 60:.1f} min for GitHub, {p['local_seconds']:.0f} s here"
+        )
+        generation_bound = p["waited_seconds"] >= p["requests"] * GITHUB_LATENCY
+        self.figures.append(
+            Figure(
+                "P7 backfill via exports",
+                f"{p['requests']:,} requests, {hours:.2f} h ({p['reports']} reports)",
+                f"{json_requests:,} requests, {json_hours:.1f} h (JSON plan)",
+                p["requests"] / json_requests,
+                "<= 500 requests",
+                p["requests"] <= 500 and p["rate_limited_responses"] == 0 and generation_bound,
+                note=(
+                    f"{p['since']} to {p['until']} of {self.enterprise.size.cost_centers} cost "
+                    f"centers and {seats:,} seats: {p['waited_seconds'] / 60:.1f} min waiting "
+                    f"for GitHub's modelled report generation ({p['generation_seconds'] / 60:.1f} "
+                    f"min for {p['report_rows']:,} rows), {p['requests']} x {GITHUB_LATENCY} s "
+                    f"of requests, {p['local_seconds']:.0f} s of parsing and loading here; "
+                    f"rate-limit budget left {p['rate_limit_remaining']} of {GITHUB_LIMIT:,}"
+                ),
+            )
+        )
+
     def p6_run(self, ent: Enterprise, days: int, parallel: int) -> dict[str, Any]:
         with Simulator(ent, rate_limit=RateLimit(limit=10**9), latency=P6_LATENCY) as sim:
             result = run_child(
@@ -475,6 +514,56 @@ class Bench:
             f"requests, at most {result['max_in_flight']} in flight"
         )
         return result
+
+
+def p7_backfill(size: EnterpriseSize, work: Path) -> dict[str, Any]:
+    """A 12-month backfill through usage-report exports, in this process: the simulator models
+    GitHub's report generation time on a virtual clock that only the client's waits (polls,
+    rate-limit resets) move, so the polls and the wait are what GitHub's would be, whatever the
+    simulator's own cost of writing the CSVs. The year ends the day before the JSON window, as
+    a backfill of history before the first run does."""
+    from pipelines.github_billing import GitHubClient
+    from pipelines.runner import load
+
+    history = replace(size, days=size.days + DEFAULT_LOOKBACK_DAYS + 1)
+    ent = Enterprise(slug="backfill-corp", seed=2026, size=history, today=TODAY)
+    until = TODAY - timedelta(days=2 + DEFAULT_LOOKBACK_DAYS)
+    since = until - timedelta(days=size.days - 1)
+    clock = VirtualClock(time.time())
+    budget = RateLimit(limit=GITHUB_LIMIT, window_seconds=3600, clock=clock.time)
+    with Simulator(ent, rate_limit=budget) as sim:
+        sim.exports.generation = GenerationTime()
+        sim.exports.clock = clock.time
+        clock.settle = lambda: wait_for_builds(sim)
+        client = GitHubClient(sim.base_url, DEMO_TOKEN, ent.slug, clock=clock)
+        started = time.perf_counter()
+        result = load(
+            work / "p7.duckdb",
+            client,
+            DEMO_TOKEN,
+            today=TODAY.isoformat(),
+            since=since.isoformat(),
+            until=until.isoformat(),
+            usage_exports=False,
+        )
+        local = time.perf_counter() - started
+        reports = [r for r in sim.reports.values() if "_generation_seconds" in r]
+        limited = sum(1 for r in sim.requests if r.status in (403, 429))
+    requests = result.requests_made + CHECK_REQUESTS + 1  # + check and rate_limit, as a run
+    return {
+        "days": size.days,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "requests": requests,
+        "reports": len(reports),
+        "report_rows": sum(r["_rows"] for r in reports),
+        "generation_seconds": sum(r["_generation_seconds"] for r in reports),
+        "waited_seconds": clock.slept,
+        "local_seconds": local,
+        "rate_limit_remaining": result.rate_limit_remaining,
+        "rate_limited_responses": limited,
+        "rows": result.rows_loaded,
+    }
 
 
 def project_hours(requests: int, limit: int, latency: float) -> float:

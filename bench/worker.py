@@ -40,7 +40,7 @@ def peak_rss_mib() -> float:
 def _json_path(source: dict[str, Any]) -> dict[str, Any]:
     """The benchmarks measure the JSON endpoints' load path and request plan; the per-user
     export path (a constant number of reports per 31 days) is measured by its tests."""
-    return {"usage_exports": False, **source}
+    return {"usage_exports": False, "backfill_via_exports": False, **source}
 
 
 @task

@@ -45,8 +45,10 @@ def load_into(
     client = GitHubClient(sim.base_url, token, sim.enterprise.slug)
     source_args.setdefault("today", TODAY.isoformat())
     source_args.setdefault("start_date", sim.enterprise.first_day.isoformat())
-    # The export path has its own tests (test_exports.py); the others stay on the JSON API.
+    # The export paths have their own tests (test_exports.py, test_backfill.py); the others
+    # stay on the JSON API.
     source_args.setdefault("usage_exports", False)
+    source_args.setdefault("backfill_via_exports", False)
     return load(db_path, client, **source_args)
 
 

@@ -19,6 +19,7 @@ from dlt.sources import DltResource
 
 from pipelines.github_billing import resources as r
 from pipelines.github_billing.accounts import BillingAccount
+from pipelines.github_billing.backfill import Backfill
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
 from pipelines.github_billing.config import (
     GitHubBillingConfiguration,
@@ -59,6 +60,18 @@ def _as_date(value: str | date | None) -> date | None:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def _exports_on_clock(exports: UsageExports) -> UsageExports:
+    """The backfill's reports wait on the client's clock (a benchmark's virtual one)."""
+    api = exports.client
+    return UsageExports(
+        api,
+        sleep=api.clock.sleep,
+        clock=api.clock.time,
+        poll_seconds=exports.poll_seconds,
+        timeout_seconds=exports.timeout_seconds,
+    )
+
+
 @dlt.source(name="github_billing", max_table_nesting=0, spec=GitHubBillingConfiguration)
 def github_billing(
     enterprise: str | None = None,
@@ -71,6 +84,7 @@ def github_billing(
     today: str | None = None,
     seats_per_page: int = SEATS_PER_PAGE,
     usage_exports: bool = True,
+    backfill_via_exports: bool = True,
     max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS,
     export_poll_seconds: float = EXPORT_POLL_SECONDS,
     export_timeout_seconds: float = EXPORT_TIMEOUT_SECONDS,
@@ -93,6 +107,10 @@ def github_billing(
         seats_per_page: page size of the seats list (GitHub's maximum, 100, by default).
         usage_exports: also load per-user Copilot usage and per-workflow usage through GitHub's
             usage-report export API (one report at a time, at most 31 days each).
+        backfill_via_exports: read the new days older than the JSON window (`lookback_days`
+            before yesterday) from usage-report exports: `usage_items` from summarized
+            reports (a year each), the by-model tables from the per-user reports (`backfill`).
+            Off, or without the export API (403/404), every day goes through the JSON plan.
         max_parallel_requests: day and cost-center requests (usage, premium requests, AI
             credits) out at once, 1 to 4; 1 (the default) sends them one at a time.
         export_poll_seconds / export_timeout_seconds: the first wait between polls of a
@@ -123,11 +141,24 @@ def github_billing(
     api.max_in_flight = parallel  # the client holds every thread of the run to it
     directory = r.CostCenterDirectory(api)
     summaries = DailySummaries(api)  # one summary request per re-checked day, shared
+    exports = (
+        UsageExports(api, poll_seconds=export_poll_seconds, timeout_seconds=export_timeout_seconds)
+        if usage_exports or backfill_via_exports
+        else None
+    )
+    # Organizations have no usage-report exports: every day of theirs goes through JSON.
+    backfill = (
+        Backfill(
+            api, directory, summaries, _exports_on_clock(exports), today_date, int(lookback_days)
+        )
+        if backfill_via_exports and exports and account.has_exports
+        else None
+    )
 
     def model_usage(name: str, ai_credits: bool) -> DltResource:
         cursor = window.incremental("usage_date")
         return resource(r.model_usage, name)(
-            api, directory, window, cursor, ai_credits, summaries, parallel
+            api, directory, window, cursor, ai_credits, summaries, parallel, backfill
         )
 
     resources = [
@@ -135,21 +166,16 @@ def github_billing(
         resource(r.cost_centers, "cost_centers")(directory),
         resource(r.cost_center_resources, "cost_center_resources")(directory),
         resource(r.usage_items, "usage_items")(
-            api, directory, window, window.incremental("usage_date"), summaries, parallel
+            api, directory, window, window.incremental("usage_date"), summaries, parallel, backfill
         ),
         model_usage("premium_request_usage", ai_credits=False),
         model_usage("ai_credit_usage", ai_credits=True),
         resource(r.copilot_seats, "copilot_seats")(api, window, int(seats_per_page)),
     ]
-    exports = (
-        UsageExports(api, poll_seconds=export_poll_seconds, timeout_seconds=export_timeout_seconds)
-        if usage_exports
-        else None
-    )
     for name, family in (("copilot_user_usage", "copilot"), ("detailed_usage", "detailed")):
         # Per-workflow usage exists in the detailed exports only, which organizations lack;
         # their per-user Copilot usage comes through user= (report_usage knows).
-        if exports and (family == "copilot" or account.has_exports):
+        if usage_exports and exports and (family == "copilot" or account.has_exports):
             # Each report covers whole days for every user: a re-read day replaces the day.
             resources.append(
                 resource(r.report_usage, name)(

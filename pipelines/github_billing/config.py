@@ -95,6 +95,8 @@ class GitHubBillingConfiguration(BaseConfiguration):
     start_date: Any | None = None  # text, or a TOML date
     lookback_days: int = DEFAULT_LOOKBACK_DAYS
     usage_exports: bool = True
+    # backfills of days older than the JSON window read usage-report exports (README)
+    backfill_via_exports: bool = True
     max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS
     seats_per_page: int = SEATS_PER_PAGE
     # usage-report exports: the first poll's wait (doubling to a minute) and when to give up
@@ -127,6 +129,7 @@ class GitHubBillingConfiguration(BaseConfiguration):
             "start_date": self.start_date,
             "lookback_days": self.lookback_days,
             "usage_exports": self.usage_exports,
+            "backfill_via_exports": self.backfill_via_exports,
             "max_parallel_requests": self.max_parallel_requests,
             "seats_per_page": self.seats_per_page,
             "export_poll_seconds": self.export_poll_seconds,

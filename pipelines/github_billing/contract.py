@@ -127,6 +127,9 @@ def _key(name: str, data_type: DataType = "text") -> Column:
 
 _EXTRACTED_AT = Column("extracted_at", "timestamp")
 _WITHDRAWN = Column(WITHDRAWN, "bool", hard_delete=True)
+# which path a usage row came from: `usage_api` (JSON) or a backfill's report (rows.SOURCE_PATH);
+# nullable: rows loaded before backfills existed have none
+_SOURCE_PATH = Column("source_path", "text")
 # the canonical product, SKU and unit beside GitHub's spellings (catalogue.product_columns)
 _CATALOGUE = _text("product", "product_raw", "sku", "sku_raw", "unit_type", "unit_type_raw")
 # token counts of the AI usage report (report_csv reads them into these columns)
@@ -155,6 +158,7 @@ def _model_usage(name: str) -> RawTable:
             ),
             _EXTRACTED_AT,
             _WITHDRAWN,
+            _SOURCE_PATH,
         ),
         load="delete-insert",
         merge_key=("usage_date", "cost_center_id"),
@@ -225,6 +229,7 @@ TABLES: dict[str, RawTable] = {
                 *_money("net_amount"),
                 _EXTRACTED_AT,
                 _WITHDRAWN,  # null on rows GitHub sent; true on tombstones
+                _SOURCE_PATH,
             ),
             load="delete-insert",
             merge_key=("usage_date", "cost_center_id"),

@@ -20,7 +20,7 @@ from typing import Any
 
 from pipelines.github_billing.catalogue import canonical_sku
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
-from pipelines.github_billing.rows import as_decimal, day_query
+from pipelines.github_billing.rows import as_decimal
 from pipelines.github_billing.settings import SUMMARY_PATH
 
 logger = logging.getLogger(__name__)
@@ -37,20 +37,30 @@ class DailySummaries:
     client: GitHubClient
     available: bool = True
     requests: int = 0
-    _net: dict[date, dict[str, Decimal]] = field(default_factory=dict)
+    _net: dict[tuple[int, int, int | None], dict[str, Decimal]] = field(default_factory=dict)
 
     def net(self, day: date, skus: frozenset[str] | None = None) -> Decimal | None:
         """Net dollars of the day (only the given SKUs, if any); None if GitHub will not say."""
-        by_sku = self._by_sku(day)
+        return self.period_net(day.year, day.month, day.day, skus)
+
+    def period_net(
+        self, year: int, month: int, day: int | None = None, skus: frozenset[str] | None = None
+    ) -> Decimal | None:
+        """Net dollars of a day, or of a whole month with `day` None (one request either way:
+        a backfill checks a year through its months)."""
+        by_sku = self._by_sku((year, month, day))
         if by_sku is None:
             return None
         return sum((v for sku, v in by_sku.items() if skus is None or sku in skus), Decimal(0))
 
-    def _by_sku(self, day: date) -> dict[str, Decimal] | None:
+    def _by_sku(self, period: tuple[int, int, int | None]) -> dict[str, Decimal] | None:
         if not self.available:
             return None
-        if day not in self._net:
-            params = day_query(day)
+        if period not in self._net:
+            year, month, day = period
+            params: dict[str, int] = {"year": year, "month": month}
+            if day is not None:
+                params["day"] = day
             self.requests += 1
             try:
                 payload = self.client.get_json(self.client.path(SUMMARY_PATH), params=params)
@@ -65,8 +75,8 @@ class DailySummaries:
             totals: dict[str, Decimal] = defaultdict(Decimal)
             for item in payload.get("usageItems") or []:
                 totals[canonical_sku(item.get("sku"))] += as_decimal(item.get("netAmount"))
-            self._net[day] = dict(totals)
-        return self._net[day]
+            self._net[period] = dict(totals)
+        return self._net[period]
 
 
 class LoadedTotals:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from requests.exceptions import RequestException
 from urllib3.exceptions import HTTPError
@@ -35,6 +35,16 @@ logger = logging.getLogger(__name__)
 RETRY_NEXT_RUN = (
     "nothing from it was loaded, data loaded earlier is kept, and the next run asks again"
 )
+
+
+class ReportSink(Protocol):
+    """Where a report's files go as they stream: `read` parses one file, raising
+    ReportFormatError on a bad one, and returns its format."""
+
+    def read(self, lines: Iterable[str], name: str) -> str: ...
+
+
+R = TypeVar("R", bound=ReportSink)
 
 
 class ExportFailed(GitHubApiError):
@@ -83,14 +93,17 @@ class UsageExports:
     timeout_seconds: float = EXPORT_TIMEOUT_SECONDS
     last_cost: int = 0  # requests the last fetch took
 
-    def fetch(self, report_type: str, start: date, end: date) -> ReportRows:
+    def fetch(
+        self, report_type: str, start: date, end: date, into: R | None = None
+    ) -> R | ReportRows:
         """The whole lifecycle of one report; every file parsed before anything is returned,
-        so a report either loads whole or not at all."""
+        so a report either loads whole or not at all. `into` collects the rows another way
+        than `ReportRows` (the backfill keeps a year's summarized rows as Arrow tables)."""
         before = self.client.requests_made
         try:
             report = self._create(report_type, start, end)
             report = self._await(report)
-            rows = ReportRows()
+            rows: R | ReportRows = into if into is not None else ReportRows()
             for url in report.get("download_urls") or []:
                 self._download_into(rows, url, report)
             return rows
@@ -169,7 +182,7 @@ class UsageExports:
             )
         return report
 
-    def _download_into(self, rows: ReportRows, url: str, report: dict[str, Any]) -> None:
+    def _download_into(self, rows: ReportSink, url: str, report: dict[str, Any]) -> None:
         describe = _describe(report)
         response = self.client.download(url)
         try:

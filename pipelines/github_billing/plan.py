@@ -19,8 +19,15 @@ by partition, only when its totals drifted (`drift.py`).
 from __future__ import annotations
 
 import math
+from datetime import date
 
-from pipelines.github_billing.settings import SEATS_PER_PAGE
+from pipelines.github_billing.settings import (
+    AI_CREDITS_START,
+    PREMIUM_REQUEST_REPORTS_FROM,
+    REPORT_MAX_DAYS,
+    SEATS_PER_PAGE,
+    SUMMARIZED_MAX_DAYS,
+)
 
 
 def requests_per_load(
@@ -46,3 +53,45 @@ def requests_per_later_run(
     """Requests of a run after the first: its new days read in full, one summary request per
     looked-back day, and the days whose summary drifted read again in full."""
     return requests_per_load(new_days + drifted_days, cost_centers, seats, per_page) + checked_days
+
+
+def requests_per_export_backfill(
+    report_days: list[date],
+    json_days: int,
+    cost_centers: int,
+    seats: int,
+    polls: int,
+    files: int = 1,
+    per_page: int = SEATS_PER_PAGE,
+) -> int:
+    """Requests of a load whose `report_days` (new days older than the JSON window) come from
+    usage-report exports (`backfill.py`) and whose `json_days` go through the JSON plan:
+
+        2 (cost centers) + ceil(seats / per_page)
+          + (Rs + Rm) x (1 + polls + files)   summarized reports (a year each) for usage_items,
+                                              premium_request / ai_credit reports (a calendar
+                                              month each) for the by-model tables
+          + M + P                             /usage/summary checks: M whole months, P days of
+                                              the months covered in part
+          + json_days x partitions x 2
+
+    when every report completes and matches the summary (a day that does not is read again
+    through JSON: partitions requests per table). Premium-request days before 2025-10-01,
+    which GitHub's reports do not hold, stay on JSON."""
+    from pipelines.github_billing.backfill import report_plan, summary_periods
+
+    partitions = cost_centers + 1
+    summarized = len(report_plan(report_days, SUMMARIZED_MAX_DAYS))
+    premium = [d for d in report_days if PREMIUM_REQUEST_REPORTS_FROM <= d < AI_CREDITS_START]
+    credits = [d for d in report_days if d >= AI_CREDITS_START]
+    by_model = len(report_plan(premium, REPORT_MAX_DAYS)) + len(
+        report_plan(credits, REPORT_MAX_DAYS)
+    )
+    premium_on_json = sum(1 for d in report_days if d < PREMIUM_REQUEST_REPORTS_FROM)
+    return (
+        2
+        + max(1, math.ceil(seats / per_page))
+        + (summarized + by_model) * (1 + polls + files)
+        + len(summary_periods(report_days))
+        + (2 * json_days + premium_on_json) * partitions
+    )

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from pipelines.github_billing import catalogue
 from pipelines.github_billing.catalogue import normalise_key, product_columns
@@ -127,6 +127,14 @@ GRAIN = {
     ),
 }
 MEASURES = ("quantity", *_MONEY, "aic_quantity", "aic_gross_amount", *TOKENS)
+
+
+class RowSink(Protocol):
+    """What `read_report` hands each shaped line to (`ReportRows`, or the backfill's sinks)."""
+
+    lines: int
+
+    def add(self, row: dict[str, Any]) -> None: ...
 
 
 class ReportFormatError(ValueError):
@@ -358,7 +366,7 @@ class ReportRows:
         return {row["usage_date"] for row in self.for_table(table)}
 
 
-def read_report(lines: Iterable[str], name: str, into: ReportRows) -> str:
+def read_report(lines: Iterable[str], name: str, into: RowSink) -> str:
     reader = csv.reader(lines)
     try:
         header = next(reader)

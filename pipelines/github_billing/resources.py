@@ -14,6 +14,7 @@ import pyarrow as pa
 from dlt.common.schema.utils import has_table_seen_data
 
 from pipelines.github_billing import catalogue, contract, drift, rows, usage_arrow
+from pipelines.github_billing.backfill import Backfill
 from pipelines.github_billing.client import GitHubApiError, GitHubClient, UserFilterRefused
 from pipelines.github_billing.exports import (
     ExportFailed,
@@ -234,6 +235,7 @@ def usage_items(
     usage_date: dlt.sources.incremental[date],
     summaries: drift.DailySummaries,
     parallel: int = 1,
+    backfill: Backfill | None = None,
 ) -> Iterator[pa.Table]:
     """Daily usage from `/settings/billing/usage`, one request per day and partition.
 
@@ -241,7 +243,8 @@ def usage_items(
     complete day is the default partition plus one per cost center, active or deleted.
     Days already loaded are read again only when GitHub's summary says they changed
     (`drift`). Responses are parsed into Arrow tables in batches (`usage_arrow`), in the
-    order of days and partitions whatever `parallel` requests are out at once.
+    order of days and partitions whatever `parallel` requests are out at once. With a
+    `backfill`, new days older than the JSON window come from a summarized report instead.
     """
     loaded = drift.LoadedTotals(dlt.current.resource_state())
     batch = _UsageBatch(client, _now(), tombstones=_has_held_rows())
@@ -250,6 +253,14 @@ def usage_items(
     candidates = rows.day_range(_cursor_start(usage_date, window), window.last_day)
     newest = _newest_loaded(usage_date, window)
     days = list(drift.days_to_read(candidates, newest, loaded, summaries))
+    if backfill is not None:
+        part = backfill.usage_items(
+            days, newest, dlt.current.source_state(), batch.tombstones, batch.extracted_at
+        )
+        for table in part.batches:
+            yield usage_arrow.with_row_ids(table)
+        batch.day_net.update(part.day_net)
+        days = [day for day in days if day not in part.done]
     client.tally.plan(partitions=len(days) * len(directory.partitions()))
 
     def partitions_of_each_day() -> Iterator[tuple[date, str]]:
@@ -270,6 +281,8 @@ def usage_items(
         if batch.size >= USAGE_BATCH_BYTES:
             yield from batch.flush()
     yield from batch.flush()
+    if backfill is not None:  # what later backfills resolve shared cost-center names by
+        backfill.saw_partitions(dlt.current.source_state(), batch.seen)
     loaded.record(batch.day_net, keep_from=_keep_totals_from(window))
 
 
@@ -284,6 +297,7 @@ class _UsageBatch:
     size: int = 0
     # net dollars per day read so far, for the drift check of later runs
     day_net: dict[date, Decimal] = field(default_factory=dict)
+    seen: set[tuple[date, str]] = field(default_factory=set)  # (day, partition) with rows
 
     def add(self, body: bytes, cost_center_id: str, day: date) -> None:
         self.bodies.append((body, cost_center_id, day))
@@ -297,6 +311,7 @@ class _UsageBatch:
         for table in self._tables(bodies):
             read |= self._count(table)
             yield usage_arrow.with_row_ids(table)
+        self.seen |= read
         withdrawn = sorted({(day, cc) for _, cc, day in bodies} - read)
         if self.tombstones and withdrawn:
             yield usage_arrow.with_row_ids(usage_arrow.tombstones(withdrawn, self.extracted_at))
@@ -346,10 +361,12 @@ def model_usage(
     ai_credits: bool,
     summaries: drift.DailySummaries,
     parallel: int = 1,
+    backfill: Backfill | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Copilot usage by model per day and partition: premium requests until 2026-05-31,
     AI credits from 2026-06-01. Days outside the unit's period are not requested. Up to
-    `parallel` requests are out at once; rows come in the order of days and partitions."""
+    `parallel` requests are out at once; rows come in the order of days and partitions.
+    With a `backfill`, new days older than the JSON window come from the per-user reports."""
     path = client.path(AI_CREDIT_PATH if ai_credits else PREMIUM_REQUEST_PATH)
     extracted_at = _now()
     first = _cursor_start(usage_date, window)
@@ -369,6 +386,13 @@ def model_usage(
         catalogue.AI_CREDITS if ai_credits else catalogue.PREMIUM_REQUESTS
     )
     days = list(drift.days_to_read(candidates, newest, loaded, summaries, skus))
+    if backfill is not None:
+        part = backfill.model_usage(
+            days, newest, dlt.current.source_state(), ai_credits, tombstones, extracted_at
+        )
+        yield from part.batches
+        day_net.update(part.day_net)
+        days = [day for day in days if day not in part.done]
     client.tally.plan(partitions=len(days) * len(directory.partitions()))
 
     def partitions_of_each_day() -> Iterator[tuple[date, str, str | None]]:

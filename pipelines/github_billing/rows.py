@@ -16,6 +16,11 @@ from pipelines.github_billing.catalogue import normalise_key, product_columns
 from pipelines.github_billing.contract import WITHDRAWN
 from pipelines.github_billing.settings import MAX_PARALLEL_REQUESTS, MONEY_SCALE, NO_COST_CENTER
 
+# Which path a usage row came from: GitHub's JSON endpoints (`/usage`, premium_request /
+# ai_credit usage) or a usage-report export read by a backfill (`backfill.py`).
+SOURCE_PATH = "source_path"
+FROM_API = "usage_api"
+
 
 def tombstone(**merge_key: Any) -> dict[str, Any]:
     """The row that deletes what was loaded for `merge_key` (e.g. a day and a partition): dlt's
@@ -131,6 +136,7 @@ def usage_item_row(
         "net_amount": as_decimal(item.get("netAmount")),
         "extracted_at": extracted_at,
         WITHDRAWN: None,
+        SOURCE_PATH: FROM_API,
     }
 
 
@@ -156,6 +162,7 @@ def model_usage_row(
         "net_quantity": as_decimal(item.get("netQuantity")),
         "net_amount": as_decimal(item.get("netAmount")),
         "extracted_at": extracted_at,
+        SOURCE_PATH: FROM_API,
     }
 
 

@@ -60,6 +60,10 @@ ORG_SEATS_PATH = "/orgs/{organization}/copilot/billing/seats"
 # EXPORT_MAX_POLL_SECONDS; a report still processing after EXPORT_TIMEOUT_SECONDS is left for
 # the next run. GITHUB_BILLING_EXPORT_POLL_SECONDS / _TIMEOUT_SECONDS override (tests, demo).
 REPORT_MAX_DAYS = 31
+# A summarized report covers at most one year: 365 days, so that no leap year takes it over.
+SUMMARIZED_MAX_DAYS = 365
+# GitHub's premium-request reports hold usage from 2025-10-01 on: earlier days stay on JSON.
+PREMIUM_REQUEST_REPORTS_FROM = date(2025, 10, 1)
 EXPORT_POLL_SECONDS = 5.0
 EXPORT_MAX_POLL_SECONDS = 60.0
 EXPORT_TIMEOUT_SECONDS = 1800.0

@@ -23,7 +23,7 @@ from dlt.common.utils import uniq_id_base64
 
 from pipelines.github_billing import catalogue, contract
 from pipelines.github_billing.contract import WITHDRAWN
-from pipelines.github_billing.rows import parse_usage_date
+from pipelines.github_billing.rows import FROM_API, SOURCE_PATH, parse_usage_date
 
 ROW_ID = "_dlt_id"
 ROW_ID_PREFIX_BYTES = 12  # 96 random bits per table: collisions are not a practical concern
@@ -97,6 +97,7 @@ def usage_table(
         **{column: pc.fill_null(fields[name], _ZERO) for name, column in _AMOUNTS.items()},
         "extracted_at": _repeat(extracted_at, "extracted_at", len(items)),
         WITHDRAWN: pa.nulls(len(items), pa.bool_()),
+        SOURCE_PATH: pa.repeat(pa.scalar(FROM_API, TEXT), len(items)),
     }
     try:
         return pa.table(columns, schema=USAGE_ITEM_SCHEMA)

@@ -106,9 +106,11 @@ class CostCenter:
     name: str
     deleted_on: date | None
     resources: tuple[tuple[str, str], ...]  # (type, name)
+    created_on: date | None = None  # None: before any generated day
 
     def is_active(self, day: date) -> bool:
-        return self.deleted_on is None or day < self.deleted_on
+        created = self.created_on is None or day >= self.created_on
+        return created and (self.deleted_on is None or day < self.deleted_on)
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,10 @@ class Enterprise:
     @property
     def is_organization(self) -> bool:
         return self.kind == ORGANIZATION
+
+    # days after the deleted cost center's deletion when a new one takes its name and its
+    # resources (GitHub's reports then name two cost centers alike); None: never
+    name_reused_after: int | None = None
 
     @cached_property
     def spelling(self) -> Dialect:
@@ -247,15 +253,29 @@ class Enterprise:
                     resources=tuple(resources),
                 )
             )
+        gone = next((cc for cc in centers if cc.deleted_on), None)
+        if gone is not None and gone.deleted_on and self.name_reused_after is not None:
+            centers.append(
+                CostCenter(
+                    id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    name=gone.name,
+                    deleted_on=None,
+                    resources=gone.resources,
+                    created_on=gone.deleted_on + timedelta(days=self.name_reused_after),
+                )
+            )
         return centers
 
     @cached_property
-    def _owner(self) -> dict[tuple[str, str], CostCenter]:
-        return {res: cc for cc in self.cost_centers for res in cc.resources}
+    def _owners(self) -> dict[tuple[str, str], list[CostCenter]]:
+        owners: dict[tuple[str, str], list[CostCenter]] = defaultdict(list)
+        for cc in self.cost_centers:
+            for res in cc.resources:
+                owners[res].append(cc)
+        return owners
 
     def cost_center_of(self, kind: str, name: str, day: date) -> CostCenter | None:
-        cc = self._owner.get((kind, name))
-        return cc if cc is not None and cc.is_active(day) else None
+        return next((cc for cc in self._owners.get((kind, name), []) if cc.is_active(day)), None)
 
     @cached_property
     def team_members(self) -> dict[str, list[str]]:

@@ -5,8 +5,10 @@ reports.py's CSVs; `ExportBehaviour` scripts the failures tests need."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -17,6 +19,24 @@ from pipelines.simulator.reports import MAX_DAYS, report_files
 
 if TYPE_CHECKING:
     from pipelines.simulator.server import SimulatedAccount
+
+
+@dataclass(frozen=True)
+class GenerationTime:
+    """How long GitHub takes to build a report: a fixed start plus time per day covered and per
+    thousand rows written. GitHub publishes no figures; these defaults are assumptions to
+    project a backfill's wall time with (`make bench`, P7), and can be set to any other."""
+
+    base_seconds: float = 20.0
+    seconds_per_day: float = 0.5
+    seconds_per_thousand_rows: float = 0.2
+
+    def seconds(self, days: int, rows: int) -> float:
+        return (
+            self.base_seconds
+            + self.seconds_per_day * days
+            + self.seconds_per_thousand_rows * rows / 1000
+        )
 
 
 @dataclass
@@ -31,6 +51,10 @@ class ExportBehaviour:
     download_host: DownloadHost | None = None  # serve files from another host (signed URLs)
     redirect: bool = False  # our own download URL redirects to download_host
     unavailable: int | None = None  # 403 or 404: the export API is not offered to this account
+    # With a generation time, a report is ready once built and its modelled time has passed on
+    # `clock` (polls no longer count); None: `processing_polls` decides.
+    generation: GenerationTime | None = None
+    clock: Callable[[], float] = field(default=time.time)
 
 
 class DownloadHost:
@@ -123,10 +147,30 @@ def create_report(
             "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "actor": "billing-bot",
             "_polls_left": sim.exports.processing_polls,
+            "_created_clock": sim.exports.clock(),
             "_host": req.headers.get("Host", "127.0.0.1"),
         }
         sim.reports[report_id] = report
+    if sim.exports.generation is not None:
+        report["_built"] = threading.Event()
+        threading.Thread(target=_build, args=(sim, report), daemon=True).start()
     return 202, public_report(report), {}
+
+
+def _build(sim: SimulatedAccount, report: dict[str, Any]) -> None:
+    """Write a report's files in the background, as GitHub does, and note when it is ready."""
+    start, end = date.fromisoformat(report["start_date"]), date.fromisoformat(report["end_date"])
+    files = report_files(sim.enterprise, report["report_type"], start, end, sim.exports.files)
+    rows = sum(max(0, content.count(b"\n") - 1) for content in files)
+    generation = sim.exports.generation
+    assert generation is not None
+    seconds = generation.seconds((end - start).days + 1, rows)
+    with sim.lock:
+        report["_files"] = files
+        report["_rows"] = rows
+        report["_generation_seconds"] = seconds
+        report["_ready_at"] = report["_created_clock"] + seconds
+    report["_built"].set()
 
 
 def list_reports(
@@ -136,13 +180,23 @@ def list_reports(
     return 200, {"usage_report_exports": reports}, {}
 
 
+def wait_for_builds(sim: SimulatedAccount) -> None:
+    """Until every report being written has its files: a virtual clock (`make bench`, P7)
+    calls it before the client's next poll, so the simulator's own cost of writing CSVs never
+    shows as GitHub's generation time or as extra polls."""
+    for report in list(sim.reports.values()):
+        built = report.get("_built")
+        if built is not None:
+            built.wait()
+
+
 def complete(sim: SimulatedAccount, report: dict[str, Any]) -> None:
     behaviour = sim.exports
     if behaviour.fail_next > 0:
         behaviour.fail_next -= 1
         report["status"] = "failed"
         return
-    files = report_files(
+    files = report.pop("_files", None) or report_files(
         sim.enterprise,
         report["report_type"],
         date.fromisoformat(report["start_date"]),
@@ -172,7 +226,11 @@ def get_report(
     with sim.lock:
         if report["status"] == "processing" and not sim.exports.stuck:
             report["_polls_left"] -= 1
-            if report["_polls_left"] < 0:
+            if sim.exports.generation is not None:
+                ready = report.get("_ready_at")
+                if ready is not None and sim.exports.clock() >= ready:
+                    complete(sim, report)
+            elif report["_polls_left"] < 0:
                 complete(sim, report)
     return 200, public_report(report), {}
 

@@ -112,7 +112,12 @@ def _cost_centers(
     state = query.get("state")
     if state not in (None, "active", "deleted"):
         raise BadRequest(f"Invalid state: {state}")
-    centers = [cost_center_json(sim.enterprise, cc) for cc in sim.enterprise.cost_centers]
+    ent = sim.enterprise
+    centers = [
+        cost_center_json(ent, cc)
+        for cc in ent.cost_centers
+        if cc.created_on is None or cc.created_on <= ent.today  # not created yet
+    ]
     if state:
         centers = [c for c in centers if c["state"] == state]
     return 200, {"costCenters": centers}, {}
