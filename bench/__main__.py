@@ -31,6 +31,7 @@ from pipelines.github_billing.plan import requests_per_load
 from pipelines.github_billing.settings import DEFAULT_LOOKBACK_DAYS
 from pipelines.runner import pipelines_dir_for
 from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
+from pipelines.simulator.budgets import plan_shape
 from pipelines.simulator.server import DEMO_TOKEN, RateLimit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -245,7 +246,9 @@ class Bench:
     # -- P2: requests against the plan -----------------------------------------------------------
     def p2(self, history: dict[str, Any]) -> None:
         ent = self.enterprise
-        planned = requests_per_load(ent.size.days, len(ent.cost_centers), len(ent.seats_today()))
+        planned = requests_per_load(
+            ent.size.days, len(ent.cost_centers), len(ent.seats_today()), **plan_shape(ent)
+        )
         self.results["plan"] = {"requests": planned}
         log(f"history: {history['requests']:,} requests in {history['seconds']:.0f} s")
         if "P2" in self.only:
@@ -367,8 +370,9 @@ class Bench:
         real_work = result["seconds"] - result["paced_seconds"] / CLOCK_FACTOR
         latency = real_work / n
         big = self.enterprise
-        month = requests_per_load(30, len(big.cost_centers), len(big.seats_today()))
-        year = requests_per_load(365, len(big.cost_centers), len(big.seats_today()))
+        shape = plan_shape(big)
+        month = requests_per_load(30, len(big.cost_centers), len(big.seats_today()), **shape)
+        year = requests_per_load(365, len(big.cost_centers), len(big.seats_today()), **shape)
         self.results["p5"] = {
             **result,
             "limit": limit,

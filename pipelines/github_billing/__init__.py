@@ -4,7 +4,8 @@ Resources: `billing_accounts` (the enterprise itself), `usage_items` (daily, per
 partition), `premium_request_usage` and `ai_credit_usage` (daily, per partition, by model),
 `copilot_seats` (daily snapshots), `cost_centers` and `cost_center_resources` (active and
 deleted); from GitHub's usage-report exports, `copilot_user_usage` (per user and model) and
-`detailed_usage` (per user, repository and workflow).
+`detailed_usage` (per user, repository and workflow); daily snapshots of `budgets`,
+`budget_user_states` and `cost_center_pool_states` (budgets.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import dlt
 from dlt.sources import DltResource
 
+from pipelines.github_billing import budgets as b
 from pipelines.github_billing import resources as r
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
 from pipelines.github_billing.drift import DailySummaries
@@ -55,6 +57,7 @@ def github_billing(
     seats_per_page: int = SEATS_PER_PAGE,
     usage_exports: bool = True,
     max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS,
+    load_budgets: bool = True,
     client: GitHubClient | None = None,
 ) -> Sequence[DltResource]:
     """GitHub billing for one enterprise.
@@ -72,6 +75,9 @@ def github_billing(
             usage-report export API (one report at a time, at most 31 days each).
         max_parallel_requests: day and cost-center requests (usage, premium requests, AI
             credits) out at once, 1 to 4; 1 (the default) sends them one at a time.
+        load_budgets: also snapshot budgets, multi-user budgets' user states and cost centers'
+            AI-credit pools (1 request per 100 budgets, 1 per 100 users of each multi-user
+            budget).
         client: an already-built client (the CLI shares one between check and run).
     """
     today_date = _as_date(today) or datetime.now(UTC).date()
@@ -149,6 +155,8 @@ def github_billing(
         model_resource("ai_credit_usage", ai_credits=True),
         seats,
     ]
+    if load_budgets:
+        resources += _budget_resources(api, directory, today_date)
     if usage_exports:
         exports = UsageExports(api)
 
@@ -167,3 +175,29 @@ def github_billing(
             report_resource("detailed_usage", "detailed", r.DETAILED_USAGE_COLUMNS),
         ]
     return resources
+
+
+def _budget_resources(
+    api: GitHubClient, directory: r.CostCenterDirectory, today: date
+) -> list[DltResource]:
+    """Daily snapshots (merged on snapshot_date): a re-run the same day replaces that day."""
+    budgets = b.BudgetDirectory(api)
+    now = datetime.now(UTC)
+    snapshot = {"write_disposition": "merge", "merge_key": "snapshot_date"}
+    return [
+        dlt.resource(b.budgets, name="budgets", columns=b.BUDGET_COLUMNS, **snapshot)(  # type: ignore[call-overload]
+            budgets, today, now
+        ),
+        dlt.resource(
+            b.budget_user_states,
+            name="budget_user_states",
+            columns=b.USER_STATE_COLUMNS,
+            **snapshot,  # type: ignore[arg-type]
+        )(budgets, today, now),
+        dlt.resource(
+            lambda: b.cost_center_pool_states(directory.all(), today, now),
+            name="cost_center_pool_states",
+            columns=b.POOL_STATE_COLUMNS,
+            **snapshot,  # type: ignore[arg-type]
+        )(),
+    ]

@@ -7,6 +7,8 @@ active or deleted), and the premium-request / AI-credit endpoints likewise, one 
     2 (cost centers: active, deleted) + days x partitions (usage)
       + days x partitions (premium requests to 2026-05-31, AI credits from 2026-06-01)
       + ceil(seats / per_page) (seat pages, at least one)
+      + ceil(budgets / 100) (budget pages, at least one)
+      + sum over multi-user budgets of ceil(users / 100) (user-state pages, at least one each)
 
 and `github-billing check` adds 3 (rate_limit, cost centers, one seat). Tests hold the source to
 this number; `make bench` reports the requests a run made against it (P2).
@@ -19,17 +21,37 @@ by partition, only when its totals drifted (`drift.py`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from pipelines.github_billing.settings import SEATS_PER_PAGE
+from pipelines.github_billing.settings import BUDGETS_PER_PAGE, SEATS_PER_PAGE
+
+
+def budget_requests(budgets: int, multi_user_budget_users: Sequence[int] = ()) -> int:
+    """Requests of the budget snapshots: the budget list, then each multi-user budget's user
+    states (`multi_user_budget_users`: the users each one covers)."""
+    pages = max(1, math.ceil(budgets / BUDGETS_PER_PAGE))
+    return pages + sum(
+        max(1, math.ceil(users / BUDGETS_PER_PAGE)) for users in multi_user_budget_users
+    )
 
 
 def requests_per_load(
-    days: int, cost_centers: int, seats: int, per_page: int = SEATS_PER_PAGE
+    days: int,
+    cost_centers: int,
+    seats: int,
+    per_page: int = SEATS_PER_PAGE,
+    budgets: int = 0,
+    multi_user_budget_users: Sequence[int] = (),
 ) -> int:
     """Requests of one load of `days` days for an enterprise with `cost_centers` cost centers
-    (active and deleted) and `seats` seat assignments."""
+    (active and deleted), `seats` seat assignments and `budgets` budgets."""
     partitions = cost_centers + 1  # usage in no cost center is a partition of its own
-    return 2 + 2 * days * partitions + max(1, math.ceil(seats / per_page))
+    return (
+        2
+        + 2 * days * partitions
+        + max(1, math.ceil(seats / per_page))
+        + budget_requests(budgets, multi_user_budget_users)
+    )
 
 
 CHECK_REQUESTS = 3  # rate_limit, cost centers, one seat
@@ -42,7 +64,12 @@ def requests_per_later_run(
     cost_centers: int,
     seats: int,
     per_page: int = SEATS_PER_PAGE,
+    budgets: int = 0,
+    multi_user_budget_users: Sequence[int] = (),
 ) -> int:
     """Requests of a run after the first: its new days read in full, one summary request per
     looked-back day, and the days whose summary drifted read again in full."""
-    return requests_per_load(new_days + drifted_days, cost_centers, seats, per_page) + checked_days
+    load = requests_per_load(
+        new_days + drifted_days, cost_centers, seats, per_page, budgets, multi_user_budget_users
+    )
+    return load + checked_days

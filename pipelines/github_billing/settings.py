@@ -46,6 +46,10 @@ COST_CENTERS_PATH = ENTERPRISE_PATH + "/settings/billing/cost-centers"
 SEATS_PATH = ENTERPRISE_PATH + "/copilot/billing/seats"
 REPORTS_PATH = ENTERPRISE_PATH + "/settings/billing/reports"
 REPORT_PATH = REPORTS_PATH + "/{report_id}"
+BUDGETS_PATH = ENTERPRISE_PATH + "/settings/billing/budgets"
+USER_STATES_PATH = BUDGETS_PATH + "/{budget_id}/user-states"
+# GitHub's maximum page size for budgets and user states (its default is 10)
+BUDGETS_PER_PAGE = 100
 
 # Usage-report exports: GitHub builds one report per account at a time, of at most 31 days
 # (detailed, premium_request, ai_credit). Polls wait EXPORT_POLL_SECONDS, doubling up to
