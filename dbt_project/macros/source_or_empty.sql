@@ -70,10 +70,22 @@
             'cost_center_id': 'varchar', 'resource_type': 'varchar',
             'resource_type_raw': 'varchar', 'resource_name': 'varchar',
             '_dlt_valid_from': 'timestamptz', '_dlt_valid_to': 'timestamptz'},
+        'budgets': {
+            'snapshot_date': 'date', 'budget_id': 'varchar', 'budget_type': 'varchar',
+            'budget_scope': 'varchar', 'budget_entity_name': 'varchar', 'budget_user': 'varchar',
+            'budget_product_sku': 'varchar', 'budget_product_skus_raw': 'varchar',
+            'budget_amount': money, 'prevent_further_usage': 'boolean', 'will_alert': 'boolean',
+            'alert_recipients': 'varchar', 'consumed_amount': money, 'expires_at': 'timestamptz'},
+        'budget_user_states': {
+            'snapshot_date': 'date', 'budget_id': 'varchar', 'user_login': 'varchar',
+            'consumed_amount': money, 'target_amount': money, 'override_budget_id': 'varchar'},
+        'cost_center_pool_states': {
+            'snapshot_date': 'date', 'cost_center_id': 'varchar', 'ai_credit_pool_enabled': 'boolean',
+            'ai_credit_pool_target_amount': money, 'ai_credit_pool_current_amount': money},
     } -%}
     {%- set columns = dict(tables[table_name]) -%}
     {%- do columns.update(load) -%}
-    {%- if table_name not in ('billing_accounts', 'copilot_seats', 'cost_centers', 'cost_center_resources') -%}
+    {%- if table_name not in ('billing_accounts', 'copilot_seats', 'cost_centers', 'cost_center_resources', 'budgets', 'budget_user_states', 'cost_center_pool_states') -%}
         {%- do columns.update(casing) -%}
     {%- endif -%}
     {{ return(columns) }}

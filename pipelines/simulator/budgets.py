@@ -112,7 +112,7 @@ def standard_budgets(ent: Enterprise) -> list[Budget]:
             "copilot_ai_credits",
             "multi_user_customer",
             "",
-            40,
+            75,
             False,
         )
     )
