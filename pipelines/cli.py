@@ -271,6 +271,10 @@ def _checked_load(
     # a report to retry next run does not fail the run, but `status` shows it
     record.outcome, record.error = "success", " ".join(client.warnings) or None
     print(summary.render(db_path))
+    if build:
+        from pipelines.alerts import count_line
+
+        print(count_line(db_path))
     return 0
 
 
@@ -545,6 +549,10 @@ def build_parser() -> argparse.ArgumentParser:
     from pipelines.focus_export import add_command as add_focus_export
 
     add_focus_export(p.add_subparsers(dest="export_format", required=True))
+
+    from pipelines.alerts import add_command as add_alerts
+
+    add_alerts(sub)
 
     p = sub.add_parser("status", help="connection health: Pending Data, Healthy, Stale or Error")
     p.add_argument(

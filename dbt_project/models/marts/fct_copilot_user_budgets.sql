@@ -131,6 +131,7 @@ select
     {{ money('final.gross_amount') }} as ai_credit_gross_amount,
     {{ money('final.net_amount') }} as ai_credit_net_amount,
     {{ money('final.net_amount * final.days_in_month / final.days_elapsed') }} as projected_month_net_amount,
+    {{ money('final.gross_amount * final.days_in_month / final.days_elapsed') }} as projected_month_gross_amount,
     final.effective_budget_id,
     final.effective_budget_scope,
     {{ money('final.effective_budget_amount') }} as effective_budget_amount,
