@@ -9,6 +9,8 @@ only words what the models decided.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
@@ -240,12 +242,21 @@ def add_command(sub: Any) -> None:
 
 
 def _cmd_alerts(args: Any) -> int:
-    from pipelines.cli import UsageError, _db_path, _parse_day
-
-    since = _parse_day(args.since, "--since")
+    # bad input is exit code 2 with one sentence, as everywhere in the CLI
     try:
-        alerts = read_alerts(_db_path(args, "data/github_billing.duckdb"), since)
+        since = date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        print(
+            f"error: --since must be a date like 2026-01-31, not '{args.since}'.", file=sys.stderr
+        )
+        return 2
+    db_path = Path(
+        args.db or os.environ.get("GITHUB_BILLING_DUCKDB") or "data/github_billing.duckdb"
+    )
+    try:
+        alerts = read_alerts(db_path, since)
     except AlertsUnavailable as exc:
-        raise UsageError(str(exc)) from None
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(render(alerts, args.json))
     return ALERTS_EXIT_CODE if alerts else 0
