@@ -241,8 +241,12 @@ def _checked_load(
         source_args["lookback_days"] = int(cfg["lookback_days"])
     if cfg.get("max_parallel_requests") is not None:
         source_args["max_parallel_requests"] = cfg["max_parallel_requests"]
-    from pipelines import bi_publish, progress
+    from pipelines import alert_settings, bi_publish, progress
 
+    try:
+        alert_vars = alert_settings.as_cli_vars(alert_settings.dbt_vars())
+    except Exception as exc:  # dlt's config errors and ours: one sentence, nothing loaded
+        raise UsageError(f"Bad alert setting under [sources.github_billing]: {exc}") from None
     shown = progress.RunProgress.for_stream(sys.stderr)
     try:
         with shown.load(client):
@@ -258,7 +262,12 @@ def _checked_load(
             print(f"warning: {warning}", file=sys.stderr)
         if build:
             with shown.build() as on_dbt_event:
-                runner.build_models(db_path, full_refresh=full_refresh, callbacks=[on_dbt_event])
+                runner.build_models(
+                    db_path,
+                    full_refresh=full_refresh,
+                    callbacks=[on_dbt_event],
+                    dbt_vars=alert_vars,
+                )
             print("dbt build: all models and tests passed.")
             _publish_for_bi(db_path, client)
     except (runner.RunFailed, bi_publish.PublishFailed) as exc:

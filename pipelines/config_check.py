@@ -13,10 +13,12 @@ SECTION_ENV_PREFIX = "SOURCES__GITHUB_BILLING__"
 
 def known_keys() -> set[str]:
     """The source's arguments, and the keys of the project's own files (storage format)."""
+    from pipelines import alert_settings
     from pipelines.github_billing import github_billing
     from pipelines.storage import STORAGE_VERSION_KEY
 
-    return (set(inspect.signature(github_billing).parameters) - {"client"}) | {STORAGE_VERSION_KEY}
+    source_keys = set(inspect.signature(github_billing).parameters) - {"client"}
+    return source_keys | {STORAGE_VERSION_KEY} | alert_settings.keys()
 
 
 def _suggest(key: str, known: set[str]) -> str:

@@ -157,6 +157,7 @@ def build_models(
     quiet: bool = True,
     full_refresh: bool = False,
     callbacks: list[Callable[[Any], None]] | None = None,
+    dbt_vars: list[str] | None = None,
 ) -> None:
     """`dbt build` (models, seeds and data tests); raise RunFailed with a sentence.
 
@@ -169,6 +170,7 @@ def build_models(
         "unit_test",
         *(["--select", *select] if select else []),
         *(["--full-refresh"] if full_refresh else []),
+        *(dbt_vars or []),
     ]
     result = invoke_dbt(db_path, "build", *args, quiet=quiet, callbacks=callbacks)
     if not result.success:

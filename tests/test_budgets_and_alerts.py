@@ -374,3 +374,38 @@ def test_the_provisional_days_are_the_newest(planted_run: tuple) -> None:
         [newest - timedelta(days=5)],
     )
     assert [p for _, p in rows] == [False, False, True, True, True]
+
+
+def test_alert_sensitivity_is_configuration_passed_to_dbt(
+    planted_run: tuple, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from pipelines import alert_settings
+    from pipelines.config_check import known_keys
+    from pipelines.runner import build_models
+
+    assert alert_settings.keys() <= known_keys()  # not refused as typos
+    db = tmp_path / "wider.duckdb"
+    shutil.copy(planted_run[0], db)
+    monkeypatch.setenv("SOURCES__GITHUB_BILLING__ALERT_OPEN_DAYS", "30")
+    monkeypatch.setenv("SOURCES__GITHUB_BILLING__ANOMALY_MIN_IMPACT_DOLLARS", "500")
+    configured = alert_settings.dbt_vars()
+    assert configured == {"alert_open_days": 30, "anomaly_min_impact_dollars": 500.0}
+    build_models(
+        db,
+        select=["int_cost_series_days_scored+"],
+        dbt_vars=alert_settings.as_cli_vars(configured),
+    )
+    spikes = query(db, "select min(alert_date) from marts.fct_alerts where alert_kind = 'spike'")
+    # the $400 spike is now under the bar; a month of anomalies is open
+    assert spikes[0][0] is None or spikes[0][0] > SPIKE_DAY
+    opened = query(db, "select min(alert_date) from marts.fct_alerts where is_open")
+    assert opened[0][0] < TODAY - timedelta(days=8)
+
+
+def test_a_bad_alert_setting_is_one_sentence(planted_sim: Simulator, tmp_path: Path) -> None:
+    env = env_for(planted_sim, SOURCES__GITHUB_BILLING__ANOMALY_MIN_SCORE="high")
+    done = run_cli("run", "--db", str(tmp_path / "x.duckdb"), env=env)
+    assert done.returncode == 2
+    assert "anomaly_min_score" in done.stderr and len(done.stderr.strip().splitlines()) == 1
