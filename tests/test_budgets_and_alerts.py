@@ -409,3 +409,24 @@ def test_a_bad_alert_setting_is_one_sentence(planted_sim: Simulator, tmp_path: P
     done = run_cli("run", "--db", str(tmp_path / "x.duckdb"), env=env)
     assert done.returncode == 2
     assert "anomaly_min_score" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_the_cost_report_shows_budgets_the_forecast_and_anomalies(
+    planted_sim: Simulator, planted_run: tuple, tmp_path: Path
+) -> None:
+    from pipelines.cost_report import write_report
+    from tests.test_cost_report import exact
+
+    db, _ = planted_run
+    html = write_report(db, tmp_path / "report.html").path.read_text()
+    for section in ("budgets", "forecast", "anomalies"):
+        assert f'<section id="{section}">' in html
+    ((forecast, mtd),) = query(
+        db,
+        "select forecast_net_amount, month_to_date_net_amount from marts.fct_cost_forecasts "
+        "where is_current and dimension_type = 'total'",
+    )
+    assert exact(html, "forecast")[:2] == [mtd, forecast]  # the enterprise row comes first
+    assert Decimal(truth(planted_sim, "budget_crossing")["budget_amount"]) in exact(html, "budgets")
+    start = html.index('data-table="anomalies"')
+    assert planted().repos[2] in html[start : html.index("</table>", start)]
