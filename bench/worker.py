@@ -51,7 +51,7 @@ def record(a: dict[str, Any]) -> dict[str, Any]:
 
     client = RecordingClient(Path(a["folder"]), a["base_url"], a["token"], a["enterprise"])
     started = time.perf_counter()
-    result = load(Path(a["db"]), client, a["token"], **_json_path(a["source"]))
+    result = load(Path(a["db"]), client, **_json_path(a["source"]))
     return {
         "seconds": time.perf_counter() - started,
         "requests": result.requests_made,
@@ -72,7 +72,7 @@ def run(a: dict[str, Any]) -> dict[str, Any]:
         clock = CompressedClock(a["clock_factor"], a["clock_origin"])
     client = GitHubClient(a["base_url"], a["token"], a["enterprise"], clock=clock)
     started = time.perf_counter()
-    result = load(Path(a["db"]), client, a["token"], **_json_path(a["source"]))
+    result = load(Path(a["db"]), client, **_json_path(a["source"]))
     loaded = time.perf_counter()
     if a.get("build"):
         build_models(Path(a["db"]))

@@ -250,7 +250,7 @@ def _checked_load(
     shown = progress.RunProgress.for_stream(sys.stderr)
     try:
         with shown.load(client):
-            result = runner.load(db_path, client, cfg["access_token"], **source_args)
+            result = runner.load(db_path, client, **source_args)
         record.rows_per_table = result.rows_loaded
         print(
             f"Loaded {sum(result.rows_loaded.values()):,} rows with {result.requests_made} API "

@@ -1,21 +1,34 @@
-"""Runs a load into DuckDB with dlt and builds the dbt models on the same file."""
+"""Runs a load with dlt into a store (DuckDB or PostgreSQL) and builds the dbt models on the
+same database."""
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import dlt
 from dlt.common.pipeline import LoadInfo
-from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 
-from pipelines import storage
 from pipelines.github_billing import GitHubApiError, GitHubClient, github_billing
-from pipelines.github_billing.settings import DUCKDB_LOAD_CONFIG, PIPELINE_NAME, RAW_DATASET
+from pipelines.github_billing.settings import DEFAULT_LOOKBACK_DAYS
+from pipelines.rebuild_window import Window, seat_day_window
+from pipelines.store import Store, as_store, pipelines_dir_for
+
+__all__ = [
+    "RunFailed",
+    "Window",
+    "build_models",
+    "invoke_dbt",
+    "load",
+    "make_pipeline",
+    "pipelines_dir_for",
+    "rebuild_window",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -35,34 +48,9 @@ class LoadResult:
     load_info: LoadInfo | None = None
 
 
-def pipelines_dir_for(db_path: Path) -> Path:
-    """dlt's working folder sits beside the DuckDB file, so each database has its own state."""
-    return db_path.parent / f".{db_path.stem}.dlt"
-
-
-# usage_items arrives as Arrow tables: have dlt add the `_dlt_load_id` column it adds to dict
-# rows, so the raw table keeps one shape. `_dlt_id` comes with the tables
-# (`usage_arrow.with_row_ids`): were dlt to add it, it would rewrite every file.
-ARROW_DLT_COLUMNS = {
-    "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID": "true",
-    "NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID": "false",
-}
-
-
-def make_pipeline(db_path: Path) -> dlt.Pipeline:
-    # dlt would create the file in DuckDB's newest format, which BI tools cannot open
-    storage.create_if_missing(db_path)
-    for key, value in ARROW_DLT_COLUMNS.items():
-        os.environ.setdefault(key, value)
-    return dlt.pipeline(
-        pipeline_name=PIPELINE_NAME,
-        destination=dlt.destinations.duckdb(
-            DuckDbCredentials(str(db_path), global_config=dict(DUCKDB_LOAD_CONFIG))
-        ),
-        dataset_name=RAW_DATASET,
-        pipelines_dir=str(pipelines_dir_for(db_path)),
-        progress="log" if os.environ.get("GITHUB_BILLING_PROGRESS") else None,
-    )
+def make_pipeline(target: Path | Store) -> dlt.Pipeline:
+    """dlt's pipeline into a store (a path means the DuckDB file there)."""
+    return as_store(target).make_pipeline()
 
 
 def find_api_error(exc: BaseException) -> GitHubApiError | None:
@@ -90,12 +78,12 @@ def drop_extracted_copies_of_normalized_packages(pipeline: dlt.Pipeline) -> None
             extracted.delete_package(load_id)
 
 
-def load(db_path: Path, client: GitHubClient, access_token: str, **source_args: Any) -> LoadResult:
-    """Extract and load every resource; raise RunFailed with a sentence on failure."""
-    pipeline = make_pipeline(db_path)
-    source = github_billing(
-        enterprise=client.enterprise, access_token=access_token, client=client, **source_args
-    )
+def load(target: Path | Store, client: GitHubClient, **source_args: Any) -> LoadResult:
+    """Extract and load every resource into `target`; raise RunFailed with a sentence."""
+    store = as_store(target)
+    pipeline = store.make_pipeline()
+    # the client holds the token: the source needs none beside it
+    source = github_billing(enterprise=client.enterprise, client=client, **source_args)
     try:
         if pipeline.has_pending_data:
             # A run that was killed left extracted or half-loaded packages: finish them first
@@ -104,14 +92,14 @@ def load(db_path: Path, client: GitHubClient, access_token: str, **source_args: 
             drop_extracted_copies_of_normalized_packages(pipeline)
             pipeline.normalize()
             pipeline.load()
-        info = pipeline.run(source, loader_file_format="parquet")
+        info = pipeline.run(source, loader_file_format=store.loader_file_format)
     except Exception as exc:
         api_error = find_api_error(exc)
         if api_error is not None:
             raise RunFailed(str(api_error)) from None
         if "Could not set lock" in str(exc):
             raise RunFailed(
-                f"The DuckDB file {db_path} was opened by another program during the load: "
+                f"The DuckDB file {store.location} was opened by another program during the load: "
                 "close it and run again; the next run finishes what this one started."
             ) from None
         raise
@@ -128,54 +116,93 @@ def load(db_path: Path, client: GitHubClient, access_token: str, **source_args: 
     )
 
 
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    """`values` in os.environ for the block only: the database password never outlives the
+    dbt call in this process's environment (nor reaches a child started later)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def invoke_dbt(
-    db_path: Path,
+    target: Path | Store,
     command: str,
     *args: str,
     quiet: bool = True,
     callbacks: list[Callable[[Any], None]] | None = None,
 ) -> Any:
     """Run a dbt command in-process (about 1 s of overhead instead of 3 s for the CLI) on the
-    DuckDB file the load wrote; `callbacks` receive dbt's events; returns dbt's result."""
+    store the load wrote; `callbacks` receive dbt's events; returns dbt's result."""
     from dbt.cli.main import dbtRunner
 
-    os.environ["GITHUB_BILLING_DUCKDB"] = str(db_path.resolve())
-    os.environ[storage.DBT_ENV] = storage.storage_version()
+    store = as_store(target)
     os.environ.setdefault("DO_NOT_TRACK", "1")
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     try:
-        return dbtRunner(callbacks=callbacks or []).invoke(
-            [command, *project, *(["--quiet"] if quiet else []), *args]
-        )
+        with _environment(store.dbt_env()):
+            return dbtRunner(callbacks=callbacks or []).invoke(
+                [command, *project, *(["--quiet"] if quiet else []), *args]
+            )
     finally:
-        _release_dbt_duckdb()
+        store.after_dbt()
+
+
+def rebuild_window(
+    target: Path | Store, full_refresh: bool = False, lookback_days: int = DEFAULT_LOOKBACK_DAYS
+) -> Window | None:
+    """The days the seat-day chain's microbatch models rebuild: what changed since they were
+    built (pipelines/rebuild_window.py)."""
+    store = as_store(target)
+    if not store.exists():
+        return None
+    with store.session(read_only=True) as session:
+        return seat_day_window(session, store.dataset, lookback_days, full=full_refresh)
 
 
 def build_models(
-    db_path: Path,
+    target: Path | Store,
     select: list[str] | None = None,
     quiet: bool = True,
     full_refresh: bool = False,
     callbacks: list[Callable[[Any], None]] | None = None,
+    window: Window | None = None,
     dbt_vars: list[str] | None = None,
 ) -> None:
     """`dbt build` (models, seeds and data tests); raise RunFailed with a sentence.
 
-    Unit tests check the SQL, not the data, and need every raw table to exist (an enterprise
-    without cost centers has none of theirs): like dbt advises, they run in the test suite,
-    not in production builds.
+    The seat-day chain rebuilds `window` (by default the days changed since its last build,
+    `rebuild_window`). Unit tests check the SQL, not the data, and need every raw table to
+    exist (an enterprise without cost centers has none of theirs): like dbt advises, they run
+    in the test suite, not in production builds.
     """
+    window = window or rebuild_window(target, full_refresh)
     args = [
         "--exclude-resource-type",
         "unit_test",
         *(["--select", *select] if select else []),
         *(["--full-refresh"] if full_refresh else []),
+        *(window.dbt_args() if window else []),
         *(dbt_vars or []),
     ]
-    result = invoke_dbt(db_path, "build", *args, quiet=quiet, callbacks=callbacks)
+    # a microbatch model reports a failed batch's error only in dbt's events
+    out_of_sync: list[bool] = []
+
+    def watch(event: Any) -> None:
+        if "out of sync" in str(getattr(event.info, "msg", "")):
+            out_of_sync.append(True)
+
+    result = invoke_dbt(target, "build", *args, quiet=quiet, callbacks=[*(callbacks or []), watch])
     if not result.success:
         failed = _failed_nodes(result)
-        if _out_of_sync(result):
+        if out_of_sync or _out_of_sync(result):
             raise RunFailed(
                 "dbt build stopped: incremental models were built by another version of the "
                 "models (their columns changed); the raw data is loaded and kept: run "
@@ -200,15 +227,3 @@ def _failed_nodes(result: Any) -> list[str]:
     nodes = getattr(result.result, "results", None) or []
     bad = [r.node.name for r in nodes if str(r.status) in ("error", "fail")]
     return bad[:5] + ([f"and {len(bad) - 5} more"] if len(bad) > 5 else [])
-
-
-def _release_dbt_duckdb() -> None:
-    """dbt-duckdb keeps its DuckDB instance open for the life of the process; close it so the
-    summary, the run log and the next load can open the same file (DuckDB refuses a second
-    instance of one file with another configuration)."""
-    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-    with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None

@@ -45,7 +45,7 @@ def load_into(
     source_args.setdefault("start_date", sim.enterprise.first_day.isoformat())
     # The export path has its own tests (test_exports.py); the others stay on the JSON API.
     source_args.setdefault("usage_exports", False)
-    return load(db_path, client, token, **source_args)
+    return load(db_path, client, **source_args)
 
 
 def edited_copy(db_path: Path, copy: Path, sql: str) -> Path:

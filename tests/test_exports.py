@@ -212,7 +212,7 @@ def test_a_failed_report_keeps_what_was_loaded_and_the_next_run_catches_up(
     client = GitHubClient(simulator.base_url, DEMO_TOKEN, simulator.enterprise.slug)
 
     def run() -> None:
-        load(db, client, DEMO_TOKEN, today="2026-06-12", start_date="2026-05-20")
+        load(db, client, today="2026-06-12", start_date="2026-05-20")
 
     real_complete = sim_exports.complete
 
@@ -300,7 +300,7 @@ def test_without_the_export_api_per_user_usage_comes_from_user_queries(
     db = tmp_path / "fallback.duckdb"
     client = GitHubClient(simulator.base_url, DEMO_TOKEN, simulator.enterprise.slug)
     first, last = date(2026, 5, 30), date(2026, 6, 2)
-    load(db, client, DEMO_TOKEN, today="2026-06-03", start_date=first.isoformat())
+    load(db, client, today="2026-06-03", start_date=first.isoformat())
     logins = {g.login for g in simulator.enterprise.seats_today()}
     truth = {
         key: net
@@ -335,7 +335,7 @@ def test_a_download_that_breaks_off_or_an_api_error_stops_only_that_table(
     simulator.inject(Fault(path=r"/settings/billing/reports$", status=503, times=100))
     db = tmp_path / "503.duckdb"
     client = GitHubClient(simulator.base_url, DEMO_TOKEN, simulator.enterprise.slug)
-    load(db, client, DEMO_TOKEN, today=TODAY.isoformat(), start_date="2026-11-20")
+    load(db, client, today=TODAY.isoformat(), start_date="2026-11-20")
     notes = " ".join(client.warnings)
     assert not client.notes
     assert "copilot_user_usage stops before the ai_credit report for 2026-11-20" in notes

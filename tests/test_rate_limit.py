@@ -37,7 +37,6 @@ def backfill(db: Path, client: GitHubClient, days: int, **source_args: object) -
     load(
         db,
         client,
-        DEMO_TOKEN,
         since=str(since),
         until=str(until),
         today=str(TODAY),

@@ -1,9 +1,10 @@
 {#- What a row bills (`licence`, `minutes`, `premium_requests`, `ai_credits`, ...) from the SKU
-    catalogue; for a SKU the catalogue does not know, what its unit says about Copilot usage
-    (the same rule as pipelines/github_billing/catalogue.py::billing_unit). -#}
-{% macro billing_unit(relation) -%}
+    catalogue row `skus` joined to it (`left join github_skus as skus on skus.sku = ...sku`);
+    for a SKU the catalogue does not know, what its unit says about Copilot usage (the same
+    rule as pipelines/github_billing/catalogue.py::billing_unit). -#}
+{% macro billing_unit(relation, skus='skus') -%}
     coalesce(
-        (select skus.billing_unit from {{ ref('github_skus') }} as skus where skus.sku = {{ relation }}.sku),
+        {{ skus }}.billing_unit,
         case {{ relation }}.unit_type
             when 'ai_credits' then 'ai_credits'
             when 'requests' then 'premium_requests'
@@ -12,9 +13,6 @@
 {%- endmacro %}
 
 {#- Whether a row is a Copilot seat licence line, allocated to seat holders. -#}
-{% macro is_seat_licence(relation) -%}
-    coalesce(
-        (select skus.is_seat_licence from {{ ref('github_skus') }} as skus where skus.sku = {{ relation }}.sku),
-        false
-    )
+{% macro is_seat_licence(skus='skus') -%}
+    coalesce({{ skus }}.is_seat_licence, false)
 {%- endmacro %}

@@ -1,28 +1,18 @@
-{#- Money type of every model: wide and exact, never DOUBLE. -#}
+{#- Money type of every model: wide and exact, never DOUBLE (DECIMAL(38,12) on DuckDB,
+    numeric(38,12) on PostgreSQL). -#}
 {% macro money(expression) -%}
     cast({{ expression }} as decimal(38, 12))
 {%- endmacro %}
 
-{#- One share of `amount` split over `n` rows, exact to 1e-12: every row gets the truncated
-    quotient and the first |remainder| rows (by `row_number`) one more unit, so the shares always
-    add up to `amount` (division in DuckDB would go through DOUBLE). -#}
-{% macro allocate_evenly(amount, n, row_number) -%}
-    (
-        (
-            cast({{ amount }} * 1000000000000 as hugeint) // {{ n }}
-            + case
-                when {{ row_number }} <= abs(cast({{ amount }} * 1000000000000 as hugeint) % {{ n }})
-                    then sign(cast({{ amount }} * 1000000000000 as hugeint) % {{ n }})
-                else 0
-            end
-        ) * cast(0.000000000001 as decimal(38, 12))
-    )
-{%- endmacro %}
-
 {#- A deterministic key from several columns (dbt_utils' surrogate key, which we cannot
-    install offline). -#}
+    install offline): the same text, so the same key, on every engine. -#}
 {% macro surrogate_key(columns) -%}
-    md5(concat_ws('|', {% for column in columns %}coalesce(cast({{ column }} as varchar), '<null>'){% if not loop.last %}, {% endif %}{% endfor %}))
+    {%- set fields = [] -%}
+    {%- for column in columns -%}
+        {%- do fields.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
+        {%- if not loop.last %}{% do fields.append("'|'") %}{% endif -%}
+    {%- endfor -%}
+    {{ dbt.hash(dbt.concat(fields)) }}
 {%- endmacro %}
 
 {#- The amount columns every billing row carries, typed as money, and dlt's load bookkeeping:

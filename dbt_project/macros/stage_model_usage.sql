@@ -5,6 +5,10 @@ with source as (
     {{ source_or_empty('github_billing', table_name) }}
 ),
 
+catalogued as (
+    {{ catalogued('source') }}
+),
+
 renamed as (
     select
         _dlt_id as {{ table_name }}_id,
@@ -12,9 +16,9 @@ renamed as (
         cost_center_id,
         cost_center_name,
         coalesce(model, '') as model_name,
-        {{ catalogue_columns() }},
+        {{ catalogue_columns('catalogued') }},
         {{ amount_and_load_columns(['gross_quantity', 'discount_quantity', 'net_quantity']) }}
-    from source
+    from catalogued
 )
 
 select * from renamed

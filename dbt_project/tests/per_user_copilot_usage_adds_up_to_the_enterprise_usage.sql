@@ -14,7 +14,7 @@ with backfill_days as (
 per_user as (
     select
         usage_date,
-        bool_and(source_report_type in ('premium_request', 'ai_credit'))
+        not {{ dbt.bool_or("source_report_type not in ('premium_request', 'ai_credit')") }}
             and usage_date not in (select usage_date from backfill_days) as is_complete,
         cost_center_id,
         sum(net_amount) as net_amount
@@ -23,7 +23,7 @@ per_user as (
 ),
 
 days as (
-    select usage_date, bool_and(is_complete) as is_complete
+    select usage_date, not {{ dbt.bool_or('not is_complete') }} as is_complete
     from per_user
     group by usage_date
 ),
@@ -35,7 +35,7 @@ keyed_per_user as (
         sum(per_user.net_amount) as net_amount
     from per_user
     inner join days using (usage_date)
-    group by all
+    group by 1, 2
 ),
 
 keyed_enterprise as (
@@ -46,7 +46,7 @@ keyed_enterprise as (
         sum(model_usage.net_amount) as net_amount
     from {{ ref('fct_copilot_model_usage') }} as model_usage
     inner join days using (usage_date)
-    group by all
+    group by 1, 2
 ),
 
 compared as (

@@ -47,7 +47,7 @@ def _as_date(value: str | date | None) -> date | None:
 @dlt.source(name="github_billing", max_table_nesting=0)
 def github_billing(
     enterprise: str = dlt.config.value,
-    access_token: str = dlt.secrets.value,
+    access_token: str | None = dlt.secrets.value,
     base_url: str = DEFAULT_BASE_URL,
     start_date: str | None = None,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
@@ -64,7 +64,8 @@ def github_billing(
 
     Args:
         enterprise: the slug, or the enterprise URL `https://github.com/enterprises/<slug>`.
-        access_token: a classic personal access token (`ghp_...`).
+        access_token: a classic personal access token (`ghp_...`); not needed with `client`,
+            which holds its own.
         base_url: `https://api.github.com`, or a GHE.com host such as `https://api.acme.ghe.com`.
         start_date: first day of the first load (default: first day of the previous month).
         lookback_days: days before the last loaded one that every run re-reads (restatements).
@@ -89,7 +90,7 @@ def github_billing(
         until=_as_date(until),
     )
     parallel = parallel_requests(max_parallel_requests)
-    api = client or GitHubClient(base_url, access_token, enterprise_slug(enterprise))
+    api = client or GitHubClient(base_url, access_token or "", enterprise_slug(enterprise))
     api.max_in_flight = parallel  # the client holds every thread of the run to it
     directory = r.CostCenterDirectory(api)
     summaries = DailySummaries(api)  # one summary request per re-checked day, shared

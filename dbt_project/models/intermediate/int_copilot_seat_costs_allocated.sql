@@ -1,11 +1,14 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='seat_days',
+        incremental_strategy='microbatch',
+        event_time='usage_date',
+        batch_size='month',
+        begin=var('history_begin'),
+        lookback=1,
         on_schema_change='fail',
     )
 }}
-{%- set rebuild_from = seat_days_rebuild_from() %}
 -- Copilot licence dollars billed in /usage (one line per day, organization, cost center and
 -- licence SKU) allocated to the seat-days behind them, so the allocated total always equals
 -- the bill:
@@ -18,10 +21,10 @@
 --    attribution GitHub made differently) becomes one '(unassigned)' row: no dollar is lost.
 -- Seat-days with no billed line yet (today, or days GitHub has not billed) carry 0 billed
 -- dollars and a list-price estimate, never added to the bill.
--- Incremental by day like the rest of the seat-day chain (macros/seat_days_incremental.sql).
+-- Built one day per batch like the rest of the seat-day chain (macros/seat_day_batches.sql):
+-- dbt filters the seat-days and usage items it reads to the batch's day.
 with seat_days as (
-    select * exclude (built_through_load_id) from {{ ref('int_copilot_seat_days_attributed') }}
-    where usage_date >= {{ rebuild_from }}
+    select * from {{ ref('int_copilot_seat_days_attributed') }}
 ),
 
 plan_skus as (
@@ -37,12 +40,12 @@ licence_lines as (
         min(organization_name) as organization_name,
         cost_center_id,
         sku,
-        sum(quantity) as billed_quantity,
+        {{ money('sum(quantity)') }} as billed_quantity,
         max(price_per_unit) as price_per_unit,
-        sum(discount_amount) as discount_amount,
-        sum(net_amount) as net_amount
-    from {{ ref('stg_github_billing__usage_items') }}
-    where sku in (select sku from plan_skus) and usage_date >= {{ rebuild_from }}
+        {{ money('sum(discount_amount)') }} as discount_amount,
+        {{ money('sum(net_amount)') }} as net_amount
+    from {{ ref('fct_usage_costs') }}
+    where sku in (select sku from plan_skus)
     group by usage_date, lower(organization_name), cost_center_id, sku
 ),
 
@@ -55,7 +58,7 @@ candidates as (
         licence_lines.discount_amount as line_discount_amount,
         licence_lines.net_amount as line_net_amount,
         -- seats the line bills: quantity is user-months, prorated per day
-        round(licence_lines.billed_quantity * day(last_day(seat_days.usage_date)))
+        round(licence_lines.billed_quantity * {{ days_in_month('seat_days.usage_date') }})
             as seats_billed_in_line
     from seat_days
     left join plan_skus using (plan_type)
@@ -69,15 +72,17 @@ candidates as (
 with_slack as (
     select
         *,
-        count(distinct seat_holder_login) over (
-            partition by usage_date, lower(organization_name), cost_center_id, sku
-        ) - seats_billed_in_line as spare_candidates
+        -- distinct holders in the line: ranks from both ends add up to their count plus one
+        dense_rank() over (line order by seat_holder_login)
+            + dense_rank() over (line order by seat_holder_login desc)
+            - 1 - seats_billed_in_line as spare_candidates
     from candidates
+    window line as (partition by usage_date, lower(organization_name), cost_center_id, sku)
 ),
 
 billed_once as (
     select
-        * exclude (spare_candidates),
+        *,
         row_number() over (
             partition by seat_holder_login, usage_date
             order by has_billed_line desc, spare_candidates, granted_at, seat_key
@@ -125,7 +130,7 @@ deleted_lines_to_fill as (
         deleted.*,
         licence_lines.discount_amount,
         licence_lines.net_amount,
-        round(licence_lines.billed_quantity * day(last_day(deleted.usage_date))) as seats_to_fill
+        round(licence_lines.billed_quantity * {{ days_in_month('deleted.usage_date') }}) as seats_to_fill
     from deleted_cost_center_lines as deleted
     inner join licence_lines using (usage_date, organization_key, cost_center_id, sku)
 ),
@@ -133,7 +138,7 @@ deleted_lines_to_fill as (
 unexplained_seat_days as (
     select
         *,
-        count(*) filter (where has_billed_line) over own_line
+        count(case when has_billed_line then 1 end) over own_line
             - coalesce(seats_billed_in_line, 0) as surplus_in_own_line,
         row_number() over (own_line order by attribution_strength, seat_key desc)
             as weakest_in_own_line
@@ -143,38 +148,58 @@ unexplained_seat_days as (
 ),
 
 moved_to_deleted_lines as (
-    select
-        seat_days.usage_date,
-        seat_days.seat_key,
-        lines.cost_center_id,
-        lines.discount_amount,
-        lines.net_amount
-    from unexplained_seat_days as seat_days
-    inner join deleted_lines_to_fill as lines
-        on lines.usage_date = seat_days.usage_date
-        and lines.organization_key = lower(seat_days.organization_name)
-        and lines.sku = seat_days.sku
-    where not seat_days.has_billed_line
-        or seat_days.weakest_in_own_line <= seat_days.surplus_in_own_line
-    qualify row_number() over (
-        partition by seat_days.usage_date, lines.organization_key, lines.sku
-        order by seat_days.has_billed_line, seat_days.attribution_strength, seat_days.seat_key
-    ) <= lines.seats_to_fill
+    select usage_date, seat_key, cost_center_id, discount_amount, net_amount
+    from (
+        select
+            seat_days.usage_date,
+            seat_days.seat_key,
+            lines.cost_center_id,
+            lines.discount_amount,
+            lines.net_amount,
+            lines.seats_to_fill,
+            row_number() over (
+                partition by seat_days.usage_date, lines.organization_key, lines.sku
+                order by seat_days.has_billed_line, seat_days.attribution_strength, seat_days.seat_key
+            ) as fill_order
+        from unexplained_seat_days as seat_days
+        inner join deleted_lines_to_fill as lines
+            on lines.usage_date = seat_days.usage_date
+            and lines.organization_key = lower(seat_days.organization_name)
+            and lines.sku = seat_days.sku
+        where not seat_days.has_billed_line
+            or seat_days.weakest_in_own_line <= seat_days.surplus_in_own_line
+    ) as ordered
+    where fill_order <= seats_to_fill
 ),
 
 reassigned as (
     select
-        billed_once.* replace (
-            coalesce(moved.cost_center_id, billed_once.cost_center_id) as cost_center_id,
-            case
-                when moved.seat_key is not null then 'deleted_cost_center_line'
-                else billed_once.attribution_rule
-            end as attribution_rule,
-            billed_once.has_billed_line or moved.seat_key is not null as has_billed_line,
-            coalesce(moved.discount_amount, billed_once.line_discount_amount)
-                as line_discount_amount,
-            coalesce(moved.net_amount, billed_once.line_net_amount) as line_net_amount
-        )
+        billed_once.usage_date,
+        billed_once.seat_key,
+        billed_once.seat_holder_login,
+        billed_once.seat_holder_id,
+        billed_once.organization_name,
+        billed_once.assigning_team_slug,
+        billed_once.assigning_team_type,
+        coalesce(moved.cost_center_id, billed_once.cost_center_id) as cost_center_id,
+        case
+            when moved.seat_key is not null then 'deleted_cost_center_line'
+            else billed_once.attribution_rule
+        end as attribution_rule,
+        billed_once.plan_type,
+        billed_once.sku,
+        billed_once.granted_on,
+        billed_once.pending_cancellation_date,
+        billed_once.last_activity_at,
+        billed_once.last_activity_date,
+        billed_once.last_activity_editor,
+        billed_once.days_since_activity,
+        billed_once.is_idle,
+        billed_once.is_billed_grant,
+        billed_once.list_price_per_month,
+        billed_once.has_billed_line or moved.seat_key is not null as has_billed_line,
+        coalesce(moved.discount_amount, billed_once.line_discount_amount) as line_discount_amount,
+        coalesce(moved.net_amount, billed_once.line_net_amount) as line_net_amount
     from billed_once
     left join moved_to_deleted_lines as moved using (usage_date, seat_key)
 ),
@@ -182,8 +207,11 @@ reassigned as (
 in_buckets as (
     select
         *,
-        count(*) filter (where is_billed_grant and has_billed_line) over bucket as seats_in_line,
-        row_number() over (bucket order by not (is_billed_grant and has_billed_line), seat_key)
+        count(case when is_billed_grant and has_billed_line then 1 end) over bucket
+            as seats_in_line,
+        row_number() over (
+            bucket order by case when is_billed_grant and has_billed_line then 0 else 1 end, seat_key
+        )
             as row_in_line
     from reassigned
     window bucket as (partition by usage_date, lower(organization_name), cost_center_id, sku)
@@ -228,7 +256,7 @@ seat_rows as (
         end as net_amount,
         case
             when in_buckets.is_billed_grant
-                then {{ money('round(in_buckets.list_price_per_month / day(last_day(in_buckets.usage_date)), 12)') }}
+                then {{ money('round(in_buckets.list_price_per_month / ' ~ days_in_month('in_buckets.usage_date') ~ ', 12)') }}
             else {{ money(0) }}
         end as list_price_estimate_amount
     from in_buckets
@@ -243,7 +271,7 @@ unassigned_rows as (
         cast(null as bigint) as seat_holder_id,
         licence_lines.organization_name,
         '' as assigning_team_slug,
-        cast(null as varchar) as assigning_team_type,
+        cast(null as {{ dbt.type_string() }}) as assigning_team_type,
         licence_lines.cost_center_id,
         'billed_line' as attribution_rule,
         coalesce(plan_skus.plan_type, 'unknown') as plan_type,
@@ -252,7 +280,7 @@ unassigned_rows as (
         cast(null as date) as pending_cancellation_date,
         cast(null as timestamp) as last_activity_at,
         cast(null as date) as last_activity_date,
-        cast(null as varchar) as last_activity_editor,
+        cast(null as {{ dbt.type_string() }}) as last_activity_editor,
         cast(null as integer) as days_since_activity,
         false as is_idle,
         true as is_billed_grant,
@@ -276,12 +304,12 @@ unassigned_rows as (
 
 select
     *,
-    discount_amount + net_amount as gross_amount,
+    {{ money('discount_amount + net_amount') }} as gross_amount,
     {{ seat_days_load_watermark() }} as built_through_load_id
 from seat_rows
-union all by name
+union all
 select
     *,
-    discount_amount + net_amount as gross_amount,
+    {{ money('discount_amount + net_amount') }} as gross_amount,
     {{ seat_days_load_watermark() }} as built_through_load_id
 from unassigned_rows

@@ -1,18 +1,20 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='seat_days',
+        incremental_strategy='microbatch',
+        event_time='usage_date',
+        batch_size='month',
+        begin=var('history_begin'),
+        lookback=1,
         on_schema_change='fail',
     )
 }}
-{%- set rebuild_from = seat_days_rebuild_from() %}
 -- The cost center that pays for a seat-day, by GitHub's rule for licence products (D-cc): a
 -- cost center holding the user directly wins, then one holding the enterprise team that
 -- granted the seat, then one holding the granting organization; otherwise no cost center.
--- Incremental by day like the rest of the seat-day chain (macros/seat_days_incremental.sql).
+-- Built one day per batch like the rest of the seat-day chain (macros/seat_day_batches.sql).
 with seat_days as (
-    select * exclude (built_through_load_id) from {{ ref('int_copilot_seat_days_expanded') }}
-    where usage_date >= {{ rebuild_from }}
+    select * from {{ ref('int_copilot_seat_days_expanded') }}
 ),
 
 memberships as (
@@ -42,7 +44,25 @@ attributed as (
 )
 
 select
-    * exclude (user_cost_center_id, team_cost_center_id, organization_cost_center_id),
+    usage_date,
+    seat_key,
+    granted_on,
+    described_by_snapshot_date,
+    seat_holder_login,
+    seat_holder_id,
+    organization_name,
+    assigning_team_slug,
+    assigning_team_name,
+    assigning_team_type,
+    is_enterprise_team_grant,
+    plan_type,
+    granted_at,
+    pending_cancellation_date,
+    last_activity_at,
+    last_activity_editor,
+    last_activity_date,
+    days_since_activity,
+    is_idle,
     coalesce(user_cost_center_id, team_cost_center_id, organization_cost_center_id, 'none')
         as cost_center_id,
     case

@@ -1,23 +1,29 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='seat_days',
+        incremental_strategy='microbatch',
+        event_time='usage_date',
+        batch_size='month',
+        begin=var('history_begin'),
+        lookback=1,
         on_schema_change='fail',
     )
 }}
-{%- set rebuild_from = seat_days_rebuild_from() %}
+{%- set batch = batch_days() %}
 -- Seat snapshots expanded to one row per seat (holder x granting org or team) and day: from
 -- the grant day (or the first day of loaded usage, if later) to the last snapshot that listed
 -- the seat, stopping before a pending cancellation. Each day takes its attributes from the
 -- first snapshot on or after it, so daily snapshots give daily truth and a single snapshot
--- still describes history. Incremental: only days on or after `seat_days_rebuild_from` are
--- rebuilt (macros/seat_days_incremental.sql); a full refresh gives the same table.
+-- still describes history. Built one day per batch (macros/seat_day_batches.sql); a full
+-- refresh gives the same table.
 with snapshots as (
     select * from {{ ref('stg_github_billing__copilot_seats') }}
 ),
 
 horizon as (
-    select min(usage_date) as first_usage_date from {{ ref('stg_github_billing__usage_items') }}
+    -- every loaded day, not only the batch's: seat-days start on the first one
+    select min(usage_date) as first_usage_date
+    from {{ ref('fct_usage_costs').render() }}
 ),
 
 seats as (
@@ -36,53 +42,73 @@ bounded as (
         greatest(
             seats.granted_on,
             coalesce(horizon.first_usage_date, seats.granted_on),
-            {{ rebuild_from }}
+            {{ batch.first }}
         ) as first_day,
-        seats.last_seen_on as last_day
+        least(seats.last_seen_on, {{ batch.last }}) as last_day
     from seats
     cross join horizon
 ),
 
-days as (
+-- a snapshot describes the days since the seat's previous snapshot
+described_spans as (
     select
-        seat_key,
-        granted_on,
-        cast(unnest(generate_series(first_day, last_day, interval 1 day)) as date) as usage_date
-    from bounded
-    where first_day <= last_day
+        snapshots.*,
+        bounded.granted_on,
+        bounded.first_day,
+        bounded.last_day,
+        lag(snapshots.snapshot_date) over (
+            partition by snapshots.seat_key order by snapshots.snapshot_date
+        ) as previous_snapshot_date
+    from snapshots
+    inner join bounded on bounded.seat_key = snapshots.seat_key
+    where bounded.first_day <= bounded.last_day
+),
+
+calendar as (
+    {{ day_spine(
+        '(select min(first_day) from bounded where first_day <= last_day)',
+        '(select max(last_day) from bounded where first_day <= last_day)',
+    ) }}
 ),
 
 described as (
     select
-        days.usage_date,
-        days.seat_key,
-        days.granted_on,
-        snapshots.snapshot_date as described_by_snapshot_date,
-        snapshots.seat_holder_login,
-        snapshots.seat_holder_id,
-        snapshots.organization_name,
-        snapshots.assigning_team_slug,
-        snapshots.assigning_team_name,
-        snapshots.assigning_team_type,
-        snapshots.is_enterprise_team_grant,
-        snapshots.plan_type,
-        snapshots.granted_at,
-        snapshots.pending_cancellation_date,
-        snapshots.last_activity_at,
-        snapshots.last_activity_editor
-    from days
-    asof join snapshots
-        on days.seat_key = snapshots.seat_key
-        and days.usage_date <= snapshots.snapshot_date
+        calendar.date_day as usage_date,
+        spans.seat_key,
+        spans.granted_on,
+        spans.snapshot_date as described_by_snapshot_date,
+        spans.seat_holder_login,
+        spans.seat_holder_id,
+        spans.organization_name,
+        spans.assigning_team_slug,
+        spans.assigning_team_name,
+        spans.assigning_team_type,
+        spans.is_enterprise_team_grant,
+        spans.plan_type,
+        spans.granted_at,
+        spans.pending_cancellation_date,
+        spans.last_activity_at,
+        spans.last_activity_editor
+    from described_spans as spans
+    inner join calendar
+        on calendar.date_day >= spans.first_day
+        and calendar.date_day <= spans.last_day
+        and calendar.date_day <= spans.snapshot_date
+        and (
+            spans.previous_snapshot_date is null
+            or calendar.date_day > spans.previous_snapshot_date
+        )
 ),
 
 flagged as (
     select
         *,
         cast(last_activity_at as date) as last_activity_date,
-        usage_date - greatest(
-            coalesce(cast(last_activity_at as date), granted_on), granted_on
-        ) as days_since_activity
+        {{ dbt.datediff(
+            'greatest(coalesce(cast(last_activity_at as date), granted_on), granted_on)',
+            'usage_date',
+            'day',
+        ) }} as days_since_activity
     from described
     where pending_cancellation_date is null or usage_date < pending_cancellation_date
 )

@@ -4,12 +4,16 @@
 -- GitHub's report viewer leaves them out of billed usage (README, "April 2026 back-fill"); the
 -- reports' comparison columns (AI-credit equivalents, tokens, the quota as written) stay in
 -- staging.
+{%- set columns = [
+    'copilot_user_usage_id', 'usage_date', 'report_type', 'seat_holder_login',
+    'seat_holder_login_raw', 'organization_name', 'cost_center_name', 'model_name', 'product',
+    'product_raw', 'sku', 'sku_raw', 'unit_type', 'unit_type_raw', 'is_over_quota',
+    'total_monthly_quota', 'price_per_unit', 'quantity', 'gross_amount', 'discount_amount',
+    'net_amount', 'extracted_at', 'dlt_load_id',
+] %}
 with usage as (
     select
-        * exclude (
-            is_transition_backfill, total_monthly_quota_raw, repository_name, aic_quantity,
-            aic_gross_amount, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens
-        ),
+        {{ columns | join(',\n        ') }},
         case
             when report_type in ('premium_request', 'ai_credit') then 1
             when report_type in ('premium_request_api', 'ai_credit_api') then 2
@@ -20,18 +24,24 @@ with usage as (
 ),
 
 best_source as (
-    select * exclude (source_rank)
-    from usage
-    qualify source_rank = min(source_rank) over (partition by usage_date)
+    select {{ columns | join(', ') }}
+    from (
+        select usage.*, min(source_rank) over (partition by usage_date) as best_rank
+        from usage
+    ) as ranked
+    where source_rank = best_rank
 ),
 
 resolved as (
+    {{ resolve_cost_center('best_source', 'copilot_user_usage_id') }}
+),
+
+final as (
     select
-        best_source.*,
-        {{ resolved_cost_center_id('best_source') }},
-        coalesce({{ billing_unit('best_source') }}, 'premium_requests') as billing_unit
-    from best_source
-    {{ resolve_cost_center_join('best_source', 'copilot_user_usage_id') }}
+        resolved.*,
+        coalesce({{ billing_unit('resolved') }}, 'premium_requests') as billing_unit
+    from resolved
+    left join {{ ref('github_skus') }} as skus on skus.sku = resolved.sku
 )
 
-select * from resolved
+select * from final

@@ -26,7 +26,10 @@ dated as (
             else cast(resources.valid_from_at as date)
         end as valid_from_date,
         least(
-            coalesce(cast(resources.valid_to_at as date) - 1, date '9999-12-31'),
+            coalesce(
+                cast({{ dbt.dateadd('day', -1, 'cast(resources.valid_to_at as date)') }} as date),
+                date '9999-12-31'
+            ),
             coalesce(cost_centers.attribution_ends_on, date '9999-12-31')
         ) as valid_to_date
     from resources

@@ -34,7 +34,7 @@ select
     cost_centers.last_usage_date
 from partition_ids
 left join cost_centers using (cost_center_id)
-union all by name
+union all
 select
     cost_centers.cost_center_id,
     cost_centers.cost_center_name,

@@ -35,17 +35,44 @@ pairs as (
     select product, sku from catalogue
 ),
 
+unit_types as (
+    {{ distinct_list('seen', ['product', 'sku'], 'unit_type', 'unit_types') }}
+),
+
+product_raw_spellings as (
+    {{ distinct_list('seen', ['product', 'sku'], 'product_raw', 'product_raw_spellings') }}
+),
+
+sku_raw_spellings as (
+    {{ distinct_list('seen', ['product', 'sku'], 'sku_raw', 'sku_raw_spellings') }}
+),
+
+unit_type_raw_spellings as (
+    {{ distinct_list('seen', ['product', 'sku'], 'unit_type_raw', 'unit_type_raw_spellings') }}
+),
+
 spellings as (
     select
-        product,
-        sku,
-        string_agg(distinct unit_type, ', ' order by unit_type) as unit_types,
-        string_agg(distinct product_raw, ', ' order by product_raw) as product_raw_spellings,
-        string_agg(distinct sku_raw, ', ' order by sku_raw) as sku_raw_spellings,
-        string_agg(distinct unit_type_raw, ', ' order by unit_type_raw) as unit_type_raw_spellings,
-        bool_or(unit_type not in (select unit_type from known_units)) as has_unknown_unit
-    from seen
-    group by product, sku
+        billed.product,
+        billed.sku,
+        unit_types.unit_types,
+        product_raw_spellings.product_raw_spellings,
+        sku_raw_spellings.sku_raw_spellings,
+        unit_type_raw_spellings.unit_type_raw_spellings,
+        billed.has_unknown_unit
+    from (
+        select
+            product,
+            sku,
+            {{ dbt.bool_or('unit_type not in (select unit_type from known_units)') }} as has_unknown_unit
+        from seen
+        group by product, sku
+    ) as billed
+    {%- for list in ['unit_types', 'product_raw_spellings', 'sku_raw_spellings', 'unit_type_raw_spellings'] %}
+    left join {{ list }}
+        on {{ list }}.product is not distinct from billed.product
+        and {{ list }}.sku is not distinct from billed.sku
+    {%- endfor %}
 )
 
 select

@@ -13,5 +13,5 @@ from (
     union all
     select organization_name, repository_name, usage_date
     from {{ ref('int_detailed_usage_attributed') }}
-)
+) as seen
 group by organization_name, repository_name

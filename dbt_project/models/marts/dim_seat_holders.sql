@@ -20,19 +20,23 @@ holders as (
 -- the billed grant of each holder's latest day (a holder may hold several grants that day);
 -- joining on the latest day first keeps the ordering to a few rows per holder
 current_grants as (
-    select
-        seat_days.seat_holder_login,
-        seat_days.plan_type as current_plan_type,
-        seat_days.organization_name as current_organization_name,
-        seat_days.cost_center_id as current_cost_center_id
-    from seat_days
-    inner join holders
-        on seat_days.seat_holder_login = holders.seat_holder_login
-        and seat_days.usage_date = holders.last_seat_date
-    qualify row_number() over (
-        partition by seat_days.seat_holder_login
-        order by seat_days.is_billed_grant desc, seat_days.seat_key
-    ) = 1
+    select seat_holder_login, current_plan_type, current_organization_name, current_cost_center_id
+    from (
+        select
+            seat_days.seat_holder_login,
+            seat_days.plan_type as current_plan_type,
+            seat_days.organization_name as current_organization_name,
+            seat_days.cost_center_id as current_cost_center_id,
+            row_number() over (
+                partition by seat_days.seat_holder_login
+                order by seat_days.is_billed_grant desc, seat_days.seat_key
+            ) as grant_rank
+        from seat_days
+        inner join holders
+            on seat_days.seat_holder_login = holders.seat_holder_login
+            and seat_days.usage_date = holders.last_seat_date
+    ) as ranked
+    where grant_rank = 1
 ),
 
 usage_only as (
@@ -56,6 +60,17 @@ select
     holders.grants
 from holders
 inner join current_grants using (seat_holder_login)
-union all by name
-select seat_holder_login, false as is_unassigned, 0 as grants
+union all
+select
+    seat_holder_login,
+    false as is_unassigned,
+    cast(null as bigint) as seat_holder_id,
+    cast(null as {{ dbt.type_string() }}) as current_plan_type,
+    cast(null as {{ dbt.type_string() }}) as current_organization_name,
+    cast(null as {{ dbt.type_string() }}) as current_cost_center_id,
+    cast(null as date) as first_granted_on,
+    cast(null as date) as first_seat_date,
+    cast(null as date) as last_seat_date,
+    cast(null as timestamp) as last_activity_at,
+    0 as grants
 from usage_only

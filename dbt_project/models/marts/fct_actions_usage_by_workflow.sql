@@ -11,11 +11,11 @@ select
     {{ surrogate_key(['product', 'sku']) }} as product_sku_id,
     sku,
     unit_type,
-    sum(quantity) as quantity,
-    max(price_per_unit) as price_per_unit,
-    sum(gross_amount) as gross_amount,
-    sum(discount_amount) as discount_amount,
-    sum(net_amount) as net_amount
+    {{ money('sum(quantity)') }} as quantity,
+    {{ money('max(price_per_unit)') }} as price_per_unit,
+    {{ money('sum(gross_amount)') }} as gross_amount,
+    {{ money('sum(discount_amount)') }} as discount_amount,
+    {{ money('sum(net_amount)') }} as net_amount
 from {{ ref('int_detailed_usage_attributed') }}
 where product = 'actions'
 group by

@@ -1,12 +1,15 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='seat_days',
+        incremental_strategy='microbatch',
+        event_time='usage_date',
+        batch_size='month',
+        begin=var('history_begin'),
+        lookback=1,
         on_schema_change='fail',
     )
 }}
-{%- set rebuild_from = seat_days_rebuild_from() %}
--- Incremental by day like the rest of the seat-day chain (macros/seat_days_incremental.sql).
+-- Built one day per batch like the rest of the seat-day chain (macros/seat_day_batches.sql).
 select
     {{ surrogate_key(['usage_date', 'seat_key']) }} as seat_day_id,
     usage_date,
@@ -37,4 +40,3 @@ select
     list_price_estimate_amount,
     {{ seat_days_load_watermark() }} as built_through_load_id
 from {{ ref('int_copilot_seat_costs_allocated') }}
-where usage_date >= {{ rebuild_from }}

@@ -1,3 +1,5 @@
+-- event_time: a microbatch model of the seat-day chain reads only its batch's day of it.
+{{ config(event_time='usage_date') }}
 select
     {{ surrogate_key(['usage_date', 'seat_holder_login', 'organization_name', 'model_name', 'cost_center_id', 'sku']) }}
         as user_usage_id,
@@ -12,11 +14,11 @@ select
     unit_type,
     billing_unit,
     max(report_type) as source_report_type,
-    sum(quantity) as quantity,
-    sum(gross_amount) as gross_amount,
-    sum(discount_amount) as discount_amount,
-    sum(net_amount) as net_amount,
-    coalesce(bool_or(is_over_quota), false) as has_usage_over_quota
+    {{ money('sum(quantity)') }} as quantity,
+    {{ money('sum(gross_amount)') }} as gross_amount,
+    {{ money('sum(discount_amount)') }} as discount_amount,
+    {{ money('sum(net_amount)') }} as net_amount,
+    coalesce({{ dbt.bool_or('is_over_quota') }}, false) as has_usage_over_quota
 from {{ ref('int_copilot_user_usage_attributed') }}
 group by
     usage_date, seat_holder_login, organization_name, model_name, cost_center_id, product, sku,

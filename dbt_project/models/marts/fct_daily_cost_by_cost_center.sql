@@ -3,9 +3,9 @@ with costs as (
     select
         usage_date,
         cost_center_id,
-        sum(gross_amount) as gross_amount,
-        sum(discount_amount) as discount_amount,
-        sum(net_amount) as net_amount
+        {{ money('sum(gross_amount)') }} as gross_amount,
+        {{ money('sum(discount_amount)') }} as discount_amount,
+        {{ money('sum(net_amount)') }} as net_amount
     from {{ ref('fct_usage_costs') }}
     group by usage_date, cost_center_id
 )

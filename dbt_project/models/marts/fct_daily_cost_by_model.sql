@@ -3,10 +3,10 @@ select
     usage_date,
     model_name,
     billing_unit,
-    sum(gross_quantity) as gross_quantity,
-    sum(net_quantity) as net_quantity,
-    sum(gross_amount) as gross_amount,
-    sum(discount_amount) as discount_amount,
-    sum(net_amount) as net_amount
+    {{ money('sum(gross_quantity)') }} as gross_quantity,
+    {{ money('sum(net_quantity)') }} as net_quantity,
+    {{ money('sum(gross_amount)') }} as gross_amount,
+    {{ money('sum(discount_amount)') }} as discount_amount,
+    {{ money('sum(net_amount)') }} as net_amount
 from {{ ref('fct_copilot_model_usage') }}
 group by usage_date, model_name, billing_unit

@@ -4,8 +4,8 @@ select
     repository_id,
     organization_name,
     repository_name,
-    sum(gross_amount) as gross_amount,
-    sum(discount_amount) as discount_amount,
-    sum(net_amount) as net_amount
+    {{ money('sum(gross_amount)') }} as gross_amount,
+    {{ money('sum(discount_amount)') }} as discount_amount,
+    {{ money('sum(net_amount)') }} as net_amount
 from {{ ref('fct_usage_costs') }}
 group by usage_date, repository_id, organization_name, repository_name

@@ -1,28 +1,29 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='seat_days',
-        rebuild_after='fct_copilot_seat_days',
+        incremental_strategy='microbatch',
+        event_time='usage_date',
+        batch_size='month',
+        begin=var('history_begin'),
+        lookback=1,
         on_schema_change='fail',
     )
 }}
-{%- set rebuild_from = seat_days_rebuild_from() %}
 -- What each Copilot user costs per day: their allocated share of the billed licence lines
 -- beside their own premium-request / AI-credit usage (from report exports), each from its
--- own fact. '(unassigned)' holds licence dollars no seat explains. Incremental by day after
--- fct_copilot_seat_days (macros/seat_days_incremental.sql).
+-- own fact. '(unassigned)' holds licence dollars no seat explains. Built one day per batch
+-- like the seat-day chain (macros/seat_day_batches.sql): dbt filters both facts to the day.
 with seats as (
     select
         usage_date,
         seat_holder_login,
-        count(*) filter (where is_billed_grant and not is_unassigned) as billed_seats,
-        bool_and(is_idle) as is_idle,
-        sum(gross_amount) as seat_gross_amount,
-        sum(discount_amount) as seat_discount_amount,
-        sum(net_amount) as seat_net_amount,
-        sum(list_price_estimate_amount) as list_price_estimate_amount
+        count(case when is_billed_grant and not is_unassigned then 1 end) as billed_seats,
+        not {{ dbt.bool_or('not is_idle') }} as is_idle,
+        {{ money('sum(gross_amount)') }} as seat_gross_amount,
+        {{ money('sum(discount_amount)') }} as seat_discount_amount,
+        {{ money('sum(net_amount)') }} as seat_net_amount,
+        {{ money('sum(list_price_estimate_amount)') }} as list_price_estimate_amount
     from {{ ref('fct_copilot_seat_days') }}
-    where usage_date >= {{ rebuild_from }}
     group by usage_date, seat_holder_login
 ),
 
@@ -30,11 +31,10 @@ usage as (
     select
         usage_date,
         seat_holder_login,
-        sum(gross_amount) as usage_gross_amount,
-        sum(discount_amount) as usage_discount_amount,
-        sum(net_amount) as usage_net_amount
+        {{ money('sum(gross_amount)') }} as usage_gross_amount,
+        {{ money('sum(discount_amount)') }} as usage_discount_amount,
+        {{ money('sum(net_amount)') }} as usage_net_amount
     from {{ ref('fct_copilot_user_usage') }}
-    where usage_date >= {{ rebuild_from }}
     group by usage_date, seat_holder_login
 ),
 

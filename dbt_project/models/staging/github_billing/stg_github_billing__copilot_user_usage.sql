@@ -2,6 +2,10 @@ with source as (
     {{ source_or_empty('github_billing', 'copilot_user_usage') }}
 ),
 
+catalogued as (
+    {{ catalogued('source') }}
+),
+
 renamed as (
     select
         _dlt_id as copilot_user_usage_id,
@@ -12,7 +16,7 @@ renamed as (
         coalesce(organization, '') as organization_name,
         coalesce(cost_center_name, '') as cost_center_name,
         coalesce(model, '') as model_name,
-        {{ catalogue_columns() }},
+        {{ catalogue_columns('catalogued') }},
         coalesce(repository_name, '') as repository_name,
         exceeds_quota as is_over_quota,
         {{ money('total_monthly_quota') }} as total_monthly_quota,
@@ -25,7 +29,7 @@ renamed as (
         cast(cache_read_tokens as bigint) as cache_read_tokens,
         cast(cache_write_tokens as bigint) as cache_write_tokens,
         {{ amount_and_load_columns() }}
-    from source
+    from catalogued
 )
 
 select * from renamed

@@ -2,6 +2,10 @@ with source as (
     {{ source_or_empty('github_billing', 'detailed_usage') }}
 ),
 
+catalogued as (
+    {{ catalogued('source') }}
+),
+
 renamed as (
     select
         _dlt_id as detailed_usage_id,
@@ -13,9 +17,9 @@ renamed as (
         coalesce(workflow_path, '') as workflow_path,
         workflow_name,
         coalesce(cost_center_name, '') as cost_center_name,
-        {{ catalogue_columns() }},
+        {{ catalogue_columns('catalogued') }},
         {{ amount_and_load_columns() }}
-    from source
+    from catalogued
 )
 
 select * from renamed

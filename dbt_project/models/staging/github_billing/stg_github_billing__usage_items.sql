@@ -2,6 +2,10 @@ with source as (
     {{ source_or_empty('github_billing', 'usage_items') }}
 ),
 
+catalogued as (
+    {{ catalogued('source') }}
+),
+
 renamed as (
     select
         _dlt_id as usage_item_id,
@@ -11,9 +15,9 @@ renamed as (
         coalesce(organization_name, '') as organization_name,
         coalesce(repository_name_raw, repository_name, '') as repository_name,
         repository_name_raw,
-        {{ catalogue_columns() }},
+        {{ catalogue_columns('catalogued') }},
         {{ amount_and_load_columns() }}
-    from source
+    from catalogued
 )
 
 select * from renamed
