@@ -8,6 +8,7 @@ do not). Prints a table and writes JSON to bench/results/.
     python -m bench --repos 3000 --days 200 --only P1,P4
     python -m bench --only P6          # parallel requests alone (< 1 minute; no history)
     python -m bench --only P8          # the forecast's error by mid-month (~3 minutes)
+    python -m bench --destination postgres   # P1 into PostgreSQL (a throwaway local server)
 """
 
 from __future__ import annotations
@@ -80,7 +81,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeat", type=int, default=2, help="P1, P3: best of N runs of each side")
     p.add_argument("--only", default=",".join(FIGURES), help="comma-separated figures")
     p.add_argument("--keep", action="store_true", help="keep the work folder (payloads, DBs)")
-    return p.parse_args(argv)
+    p.add_argument(
+        "--destination",
+        choices=("duckdb", "postgres"),
+        default="duckdb",
+        help="where P1 loads: postgres starts a local server (tests/postgres.py) and measures "
+        "P1 only, against the same DuckDB read_json baseline",
+    )
+    opts = p.parse_args(argv)
+    if opts.destination == "postgres" and "--only" not in (argv or sys.argv[1:]):
+        opts.only = "P1"
+    return opts
 
 
 def run_child(task: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -113,8 +124,10 @@ def log(message: str) -> None:
 
 
 class Bench:
-    def __init__(self, size: EnterpriseSize, opts: argparse.Namespace, work: Path) -> None:
-        self.size, self.opts, self.work = size, opts, work
+    def __init__(
+        self, size: EnterpriseSize, opts: argparse.Namespace, work: Path, cluster: Any = None
+    ) -> None:
+        self.size, self.opts, self.work, self.cluster = size, opts, work, cluster
         self.only = {f.strip().upper() for f in opts.only.split(",")}
         self.results: dict[str, Any] = {}
         self.figures: list[Figure] = []
@@ -165,7 +178,12 @@ class Bench:
         for i in range(repeat):
             db = Path(args["db"])
             db = db.with_name(f"{db.stem}-{i}{db.suffix}")
-            runs.append(run_child(task, {**args, "db": str(db)}))
+            target = {**args, "db": str(db)}
+            if task == "replay" and self.cluster is not None:
+                # a fresh database each run; dlt needs a password, the server trusts loopback
+                dsn = self.cluster.create_database(f"{db.stem}".replace("-", "_"))
+                target["dsn"] = dsn.replace("postgres@", "postgres:bench@", 1)
+            runs.append(run_child(task, target))
         best = min(runs, key=lambda r: r["seconds"])
         best["all_seconds"] = [r["seconds"] for r in runs]
         return best
@@ -214,7 +232,7 @@ class Bench:
             slow = self.replay("replay_dicts", slice_days, mode="dicts")
             self.figures += [
                 Figure(
-                    "P1 load throughput",
+                    "P1 load throughput" + (" (PostgreSQL)" if self.cluster is not None else ""),
                     f"{fast['rows_per_s']:,.0f} rows/s (arrow, {fast['rows']:,} rows)",
                     f"{duck['rows_per_s']:,.0f} rows/s (DuckDB read_json)",
                     fast["rows_per_s"] / duck["rows_per_s"],
@@ -548,10 +566,18 @@ def main(argv: list[str] | None = None) -> None:
     work = Path(tempfile.mkdtemp(prefix="github-billing-bench-"))
     started = time.perf_counter()
     log(f"size {opts.size}: {size}; work folder {work}")
-    bench = Bench(size, opts, work)
+    cluster = None
+    if opts.destination == "postgres":
+        from tests.postgres import start_cluster
+
+        cluster = start_cluster()
+        log(f"PostgreSQL on 127.0.0.1:{cluster.port}")
+    bench = Bench(size, opts, work, cluster)
     try:
         bench.run()
     finally:
+        if cluster is not None:
+            cluster.stop()
         if not opts.keep:
             shutil.rmtree(work, ignore_errors=True)
     elapsed = time.perf_counter() - started
@@ -560,7 +586,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"bench: {elapsed / 60:.1f} min on {os.cpu_count()} cores")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"{stamp}-{opts.size}.json"
+    suffix = "" if opts.destination == "duckdb" else f"-{opts.destination}"
+    out = RESULTS / f"{stamp}-{opts.size}{suffix}.json"
     out.write_text(
         json.dumps(
             {

@@ -125,6 +125,7 @@ def replay(a: dict[str, Any]) -> dict[str, Any]:
     from bench.replay import ReplayClient, replay_source
     from pipelines.github_billing import resources as r
     from pipelines.runner import make_pipeline
+    from pipelines.store import as_store
 
     if a.get("mode") == "dicts":
 
@@ -139,9 +140,14 @@ def replay(a: dict[str, Any]) -> dict[str, Any]:
 
     client = ReplayClient(Path(a["folder"]), a["enterprise"])
     source = replay_source(client, **_json_path(a["source"]))
-    pipeline = make_pipeline(Path(a["db"]))
+    store = as_store(Path(a["db"]))
+    if a.get("dsn"):  # `--destination postgres`: the same replay into a fresh database
+        from pipelines.store.postgres import PostgresStore
+
+        store = PostgresStore.from_dsn(a["dsn"], pipelines_dir=Path(a["db"]).with_suffix(".dlt"))
+    pipeline = make_pipeline(store)
     started = time.perf_counter()
-    pipeline.run(source, loader_file_format="parquet")
+    pipeline.run(source, loader_file_format=store.loader_file_format)
     seconds = time.perf_counter() - started
     counts = pipeline.last_trace.last_normalize_info.row_counts
     return {

@@ -9,7 +9,6 @@ only words what the models decided.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -17,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
+from pipelines.store import Store, StoreError, as_store
 
 # 0: no alert; 1: the command failed; 2: bad input; 3: there are alerts (cron and CI page on it)
 ALERTS_EXIT_CODE = 3
@@ -176,36 +175,35 @@ _SENTENCES = {
 }
 
 
-def read_alerts(db_path: Path, since: date | None = None) -> list[Alert]:
+def read_alerts(target: Path | Store, since: date | None = None) -> list[Alert]:
     """Open alerts, or with `since` every alert dated on or after it; newest first."""
-    if not db_path.exists():
+    store = as_store(target)
+    if not store.exists():
         raise AlertsUnavailable(
-            f"{db_path} does not exist: run `github-billing run` (or `demo`) first."
+            f"{store.location} does not exist: run `github-billing run` (or `demo`) first."
         )
     where = "alert_date >= ?" if since else "is_open"
     try:
-        con = duckdb.connect(str(db_path), read_only=True)
-    except duckdb.Error as exc:
-        raise AlertsUnavailable(f"{db_path} cannot be opened ({exc}).") from None
-    try:
-        found = con.execute(
-            f"select {_COLUMNS} from marts.fct_alerts where {where} "
-            "order by alert_date desc, amount desc, alert_kind, subject_name",
-            [since] if since else [],
-        ).fetchall()
-    except duckdb.CatalogException:
-        raise AlertsUnavailable(
-            f"{db_path} has no alerts table yet: run `github-billing run` to build the models."
-        ) from None
-    finally:
-        con.close()
+        with store.session(read_only=True) as db:
+            if not db.has_table("marts", "fct_alerts"):
+                raise AlertsUnavailable(
+                    f"{store.location} has no alerts table yet: run `github-billing run` to "
+                    "build the models."
+                )
+            found = db.fetchall(
+                f"select {_COLUMNS} from marts.fct_alerts where {where} "
+                "order by alert_date desc, amount desc, alert_kind, subject_name",
+                [since] if since else [],
+            )
+    except StoreError as exc:
+        raise AlertsUnavailable(str(exc)) from None
     return [Alert(*row) for row in found]
 
 
-def count_line(db_path: Path) -> str:
+def count_line(target: Path | Store) -> str:
     """The line `github-billing run` ends with."""
     try:
-        count = len(read_alerts(db_path))
+        count = len(read_alerts(target))
     except AlertsUnavailable as exc:
         return f"Alerts: not available ({exc})"
     if count == 0:
@@ -221,7 +219,7 @@ def render(alerts: list[Alert], as_json: bool) -> str:
     return "\n".join(a.sentence for a in alerts)
 
 
-def add_command(sub: Any) -> None:
+def add_command(sub: Any, add_store_options: Any) -> None:
     """`github-billing alerts` on the CLI's subcommands."""
     p = sub.add_parser(
         "alerts",
@@ -231,9 +229,7 @@ def add_command(sub: Any) -> None:
         "AI-credit pools running out. Exit code 0 when there is none, "
         f"{ALERTS_EXIT_CODE} when there are (1: failed, 2: bad input).",
     )
-    p.add_argument(
-        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
-    )
+    add_store_options(p)
     p.add_argument("--json", action="store_true", help="a JSON list, one object per alert")
     p.add_argument(
         "--since", help="every alert dated on or after this UTC date (YYYY-MM-DD), open or not"
@@ -250,11 +246,10 @@ def _cmd_alerts(args: Any) -> int:
             f"error: --since must be a date like 2026-01-31, not '{args.since}'.", file=sys.stderr
         )
         return 2
-    db_path = Path(
-        args.db or os.environ.get("GITHUB_BILLING_DUCKDB") or "data/github_billing.duckdb"
-    )
+    from pipelines.cli import _store
+
     try:
-        alerts = read_alerts(db_path, since)
+        alerts = read_alerts(_store(args), since)
     except AlertsUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -6,16 +6,15 @@ import argparse
 import contextlib
 import logging
 import os
-import re
-import shutil
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "data/github_billing.duckdb"
 
 
 def _prepare_environment() -> None:
@@ -38,7 +37,7 @@ def unexpected_sentence(exc: BaseException) -> str:
     first_line = str(exc).splitlines()[0] if str(exc) else ""
     return (
         f"unexpected {type(exc).__name__}: {first_line}"
-        " (set GITHUB_BILLING_DEBUG=1 for the traceback, and please report it)."
+        " (set SOURCES__GITHUB_BILLING__DEBUG=1 for the traceback, and please report it)."
     )
 
 
@@ -52,115 +51,60 @@ def _parse_day(value: str | None, flag: str) -> date | None:
 
 
 def _db_path(args: argparse.Namespace, default: str) -> Path:
-    return Path(args.db or os.environ.get("GITHUB_BILLING_DUCKDB") or default)
+    """The DuckDB file: --db, then `duckdb_path` under [sources.github_billing], then the
+    GITHUB_BILLING_DUCKDB that profiles.yml reads too, then the command's default."""
+    from pipelines.settings import run_settings
+
+    configured = run_settings().duckdb_path
+    return Path(args.db or configured or os.environ.get("GITHUB_BILLING_DUCKDB") or default)
 
 
-def _validate_base_url(url: str) -> str:
-    parts = urlsplit(url)
-    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"base_url '{url}' is not an http(s) URL, e.g. https://api.github.com.")
-    if parts.scheme == "http" and not loopback:
-        raise UsageError(
-            f"base_url '{url}' uses plain http to a non-local host, which would send the token "
-            "in clear: use https://."
-        )
-    return url.rstrip("/")
+def _store(args: argparse.Namespace, default_db: str = DEFAULT_DB) -> Any:
+    """The store the command works on: --destination, else the `destination` setting."""
+    from pipelines.settings import run_settings
+    from pipelines.store import open_store
+
+    destination = getattr(args, "destination", None) or run_settings().destination
+    return open_store(destination, _db_path(args, default_db))
 
 
-def _config() -> dict[str, Any]:
-    import dlt
-
+def _config(**overrides: Any) -> Any:
+    """The source's configuration as dlt resolves it, the CLI's `overrides` first; every bad
+    value refused with its sentence before anything is touched."""
     from pipelines import storage
     from pipelines.config_check import unknown_key_problems
-    from pipelines.github_billing.rows import parallel_requests
+    from pipelines.github_billing import config
 
     problems = unknown_key_problems(Path(os.environ.get("DLT_PROJECT_DIR", ".")))
     if problems:
         raise UsageError(" ".join(problems))
-    section = "sources.github_billing"
-
-    def get(key: str, secret: bool = False) -> Any:
-        provider = dlt.secrets if secret else dlt.config
-        try:
-            return provider.get(f"{section}.{key}")
-        except Exception:
-            return None
-
-    lookback = get("lookback_days")
-    if lookback is not None and not re.fullmatch(r"\d{1,4}", str(lookback).strip()):
-        raise UsageError(
-            f"lookback_days must be a whole number of days such as 7, not '{lookback}'."
-        )
-    parallel = get("max_parallel_requests")
-    if parallel is not None:
-        try:
-            parallel = parallel_requests(parallel)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
     try:
         storage.storage_version()  # the files' format: refused before any file is made
+        return config.resolve(**overrides)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    start = get("start_date")
-    if start is not None:
-        text = str(start)[:10] if isinstance(start, date) else str(start)
-        start = _parse_day(text, "start_date")
-    return {
-        "enterprise": get("enterprise"),
-        "access_token": get("access_token", secret=True) or "",
-        "base_url": get("base_url") or "https://api.github.com",
-        "start_date": start,
-        "lookback_days": lookback,
-        "max_parallel_requests": parallel,
-    }
 
 
-_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
-
-
-def _slug(enterprise: str | None) -> str:
-    """The enterprise slug from config, or a UsageError sentence."""
-    from pipelines.github_billing.rows import enterprise_slug
-
-    if not enterprise or not str(enterprise).strip():
-        raise UsageError(
-            "No enterprise is configured: set SOURCES__GITHUB_BILLING__ENTERPRISE or "
-            "enterprise under [sources.github_billing] in .dlt/config.toml (the slug after "
-            "/enterprises/ in your enterprise URL)."
-        )
+def _client(cfg: Any) -> Any:
     try:
-        slug = enterprise_slug(str(enterprise))
+        return cfg.client()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if not _SLUG.fullmatch(slug):
-        raise UsageError(
-            f"'{enterprise}' is not an enterprise slug like acme-corp: use the part after "
-            "/enterprises/ in your enterprise URL."
-        )
-    return slug
 
 
-def _client_and_check(enterprise: str | None, token: str, base_url: str) -> Any:
-    from pipelines.github_billing import GitHubClient
+def _check(client: Any) -> Any:
     from pipelines.github_billing.check import check_connection
 
-    client = GitHubClient(_validate_base_url(str(base_url)), token, _slug(enterprise))
-    return client, check_connection(client, token)
-
-
-def _print_check(report: Any) -> None:
+    report = check_connection(client)
     for problem in report.problems:
         print(f"error: {problem}", file=sys.stderr)
     if report.ok:
         print("Connection OK. This token can load: " + "; ".join(report.can_load) + ".")
+    return report
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    cfg = _config()
-    _client, report = _client_and_check(cfg["enterprise"], cfg["access_token"], cfg["base_url"])
-    _print_check(report)
-    return 0 if report.ok else 2
+    return 0 if _check(_client(_config())).ok else 2
 
 
 def _validate_window(since: date | None, until: date | None, today: date) -> None:
@@ -178,29 +122,28 @@ def _validate_window(since: date | None, until: date | None, today: date) -> Non
         raise UsageError(f"--until {until} is before --since {since}.")
 
 
-def _run(
-    db_path: Path,
-    cfg: dict[str, Any],
-    since: date | None,
-    until: date | None,
-    build: bool,
-    today: str | None = None,
-    full_refresh: bool = False,
-) -> int:
-    from pipelines import ops, runner, summary
+@dataclass
+class RunRequest:
+    """What one `run` (or `demo`) loads and builds."""
 
-    today_date = _parse_day(today, "--today") or datetime.now(UTC).date()
-    _validate_window(since, until, today_date)
-    # Bad configuration is refused before the database is touched.
-    _slug(cfg["enterprise"])
-    _validate_base_url(str(cfg["base_url"]))
-    with ops.run_lock(db_path):
+    since: date | None = None
+    until: date | None = None
+    build: bool = True
+    today: str | None = None
+    full_refresh: bool = False
+
+
+def _run(store: Any, cfg: Any, request: RunRequest) -> int:
+    from pipelines import ops
+
+    today_date = _parse_day(request.today, "--today") or datetime.now(UTC).date()
+    _validate_window(request.since, request.until, today_date)
+    client = _client(cfg)  # bad configuration is refused before the database is touched
+    with store.run_lock():
         record = ops.RunRecord(started_at=datetime.now(UTC), command="run")
-        ops.start_run(db_path, record)
+        ops.start_run(store, record)
         try:
-            return _checked_load(
-                db_path, cfg, since, until, build, today, record, runner, summary, full_refresh
-            )
+            return _checked_load(store, cfg, client, request, record)
         except (UsageError, ops.OpsError) as exc:
             record.outcome, record.error = "error", str(exc)
             raise
@@ -209,48 +152,32 @@ def _run(
             raise
         finally:
             record.ended_at = datetime.now(UTC)
-            ops.finish_run(db_path, record)
+            ops.finish_run(store, record)
 
 
-def _checked_load(
-    db_path: Path,
-    cfg: dict[str, Any],
-    since: date | None,
-    until: date | None,
-    build: bool,
-    today: str | None,
-    record: Any,
-    runner: Any,
-    summary: Any,
-    full_refresh: bool = False,
-) -> int:
-    client, report = _client_and_check(cfg["enterprise"], cfg["access_token"], cfg["base_url"])
-    _print_check(report)
+def _checked_load(store: Any, cfg: Any, client: Any, request: RunRequest, record: Any) -> int:
+    from pipelines import alert_settings, bi_publish, progress, runner, summary
+
+    try:
+        alert_vars = alert_settings.dbt_vars()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    report = _check(client)
     record.outcome, record.error = "error", " ".join(report.problems) or None
     if not report.ok:
         print("Nothing was loaded.", file=sys.stderr)
         return 2
-    source_args: dict[str, Any] = {
-        "since": since.isoformat() if since else None,
-        "until": until.isoformat() if until else None,
-        "today": today,
-    }
-    if cfg.get("start_date"):
-        source_args["start_date"] = cfg["start_date"].isoformat()
-    if cfg.get("lookback_days") is not None:
-        source_args["lookback_days"] = int(cfg["lookback_days"])
-    if cfg.get("max_parallel_requests") is not None:
-        source_args["max_parallel_requests"] = cfg["max_parallel_requests"]
-    from pipelines import alert_settings, bi_publish, progress
-
-    try:
-        alert_vars = alert_settings.as_cli_vars(alert_settings.dbt_vars())
-    except Exception as exc:  # dlt's config errors and ours: one sentence, nothing loaded
-        raise UsageError(f"Bad alert setting under [sources.github_billing]: {exc}") from None
     shown = progress.RunProgress.for_stream(sys.stderr)
     try:
         with shown.load(client):
-            result = runner.load(db_path, client, **source_args)
+            result = runner.load(
+                store,
+                client,
+                since=request.since.isoformat() if request.since else None,
+                until=request.until.isoformat() if request.until else None,
+                today=request.today,
+                **cfg.source_arguments(),
+            )
         record.rows_per_table = result.rows_loaded
         print(
             f"Loaded {sum(result.rows_loaded.values()):,} rows with {result.requests_made} API "
@@ -260,16 +187,18 @@ def _checked_load(
             print(f"note: {note}")
         for warning in client.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        if build:
+        if request.build:
             with shown.build() as on_dbt_event:
                 runner.build_models(
-                    db_path,
-                    full_refresh=full_refresh,
+                    store,
+                    full_refresh=request.full_refresh,
                     callbacks=[on_dbt_event],
+                    lookback_days=cfg.lookback_days,
                     dbt_vars=alert_vars,
                 )
             print("dbt build: all models and tests passed.")
-            _publish_for_bi(db_path, client)
+            if _is_duckdb(store):
+                _publish_for_bi(store.path, client)
     except (runner.RunFailed, bi_publish.PublishFailed) as exc:
         record.error = str(exc)
         print(f"error: {exc}", file=sys.stderr)
@@ -279,12 +208,19 @@ def _checked_load(
         record.rate_limit_remaining = client.rate_limit_remaining
     # a report to retry next run does not fail the run, but `status` shows it
     record.outcome, record.error = "success", " ".join(client.warnings) or None
-    print(summary.render(db_path))
-    if build:
+    print(summary.render(store))
+    if request.build:
         from pipelines.alerts import count_line
 
-        print(count_line(db_path))
+        print(count_line(store))
     return 0
+
+
+def _is_duckdb(store: Any) -> bool:
+    """The BI file, the cost report and storage formats are DuckDB files' (bi_publish.py)."""
+    from pipelines.store import DuckDBStore
+
+    return isinstance(store, DuckDBStore)
 
 
 def _publish_for_bi(db_path: Path, client: Any) -> None:
@@ -304,28 +240,27 @@ def _publish_for_bi(db_path: Path, client: Any) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = _config()
-    db_path = _db_path(args, "data/github_billing.duckdb")
-    code = _run(
-        db_path,
-        cfg,
-        _parse_day(args.since, "--since"),
-        _parse_day(args.until, "--until"),
+    store = _store(args)
+    request = RunRequest(
+        since=_parse_day(args.since, "--since"),
+        until=_parse_day(args.until, "--until"),
         build=not args.no_build,
         today=args.today,
         full_refresh=args.full_refresh,
     )
-    return _report_after_run(code, db_path, args)
+    return _report_after_run(_run(store, cfg, request), store, args)
 
 
-def _report_after_run(code: int, db_path: Path, args: argparse.Namespace) -> int:
+def _report_after_run(code: int, store: Any, args: argparse.Namespace) -> int:
     """A run that built the models writes the cost report; one that could not write it has
-    still loaded and built everything, so it only warns (`github-billing report` retries)."""
-    if code != 0 or args.no_build or args.no_report:
+    still loaded and built everything, so it only warns (`github-billing report` retries).
+    The report reads a DuckDB file: a run into PostgreSQL writes none."""
+    if code != 0 or args.no_build or args.no_report or not _is_duckdb(store):
         return code
     from pipelines.cost_report import ReportError, default_report_path, write_report
 
     try:
-        written = write_report(db_path, default_report_path(db_path))
+        written = write_report(store.path, default_report_path(store.path))
     except ReportError as exc:
         print(f"warning: the cost report was not written: {exc}", file=sys.stderr)
         return code
@@ -336,7 +271,7 @@ def _report_after_run(code: int, db_path: Path, args: argparse.Namespace) -> int
 def cmd_report(args: argparse.Namespace) -> int:
     from pipelines.cost_report import ReportError, default_report_path, write_report
 
-    db_path = _db_path(args, "data/github_billing.duckdb")
+    db_path = _db_path(args, DEFAULT_DB)
     try:
         written = write_report(
             db_path, Path(args.out) if args.out else default_report_path(db_path), args.months
@@ -355,19 +290,21 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     from pipelines import bi_publish, ops
 
-    db_path = _db_path(args, "data/github_billing.duckdb")
+    store = _store(args)
     try:
-        health = ops.health(db_path, stale_after_hours=args.stale_after_hours)
+        health = ops.health(store, stale_after_hours=args.stale_after_hours)
     except ops.OpsError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
+        bi = str(bi_publish.bi_database_for(store.path)) if _is_duckdb(store) else None
         print(
             json.dumps(
                 {
                     "state": health.state,
                     "sentence": health.sentence,
-                    "database": str(db_path),
-                    "bi_database": str(bi_publish.bi_database_for(db_path)),
+                    "destination": store.name,
+                    "database": store.location,
+                    "bi_database": bi,
                     "last_runs": health.last_runs,
                 },
                 default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v),
@@ -388,15 +325,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from pipelines import ops
     from pipelines.report_import import import_reports
     from pipelines.runner import RunFailed
 
-    db_path = _db_path(args, "data/github_billing.duckdb")
-    with ops.run_lock(db_path):
-        ops.open_db(db_path).close()  # locked or unwritable: a sentence before any work
+    store = _store(args)
+    with store.run_lock():
+        with store.session():
+            pass  # locked or unwritable: a sentence before any work
         try:
-            result = import_reports(db_path, [Path(p) for p in args.paths])
+            result = import_reports(store, [Path(p) for p in args.paths])
         except RunFailed as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -411,18 +348,28 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"  {table:<20} {count:>9,} rows, {first} to {last} (whole days rewritten)")
     if not result.rows_per_table:
         print("Nothing new to load.")
-    print(f"DuckDB file: {db_path}")
+    print(f"{_where(store)}: {store.location}")
     return 0
+
+
+def _where(store: Any) -> str:
+    return "DuckDB file" if _is_duckdb(store) else "PostgreSQL database"
 
 
 def cmd_migrate_storage(args: argparse.Namespace) -> int:
     from pipelines import ops, storage
 
-    db_path = _db_path(args, "data/github_billing.duckdb")
+    store = _store(args)
+    if not _is_duckdb(store):
+        raise UsageError(
+            f"migrate-storage rewrites DuckDB files; the destination is {store.name}: "
+            "run it with --destination duckdb --db FILE."
+        )
+    db_path = store.path
     if not db_path.is_file():
         raise UsageError(f"There is no DuckDB file at {db_path}: point --db at one.")
     _config()  # a mistyped key or duckdb_storage_version is refused before the file is touched
-    with ops.run_lock(db_path):
+    with store.run_lock():
         print(storage.migrate(db_path, ops.open_db(db_path)).sentence)
     return 0
 
@@ -446,17 +393,13 @@ def _simulator_from_args(args: argparse.Namespace) -> Any:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipelines import runner
     from pipelines.simulator.server import DEMO_TOKEN
 
-    db_path = _db_path(args, "data/demo.duckdb")
-    # The local API builds usage reports in a few polls: no need to wait GitHub's intervals.
-    os.environ.setdefault("GITHUB_BILLING_EXPORT_POLL_SECONDS", "0.02")
+    store = _store(args, "data/demo.duckdb")
+    simulator = _simulator_from_args(args)
     # The demo always starts clean: a fresh database and fresh dlt state.
-    for stale in (db_path, db_path.with_suffix(db_path.suffix + ".wal")):
-        stale.unlink(missing_ok=True)
-    shutil.rmtree(runner.pipelines_dir_for(db_path), ignore_errors=True)
-    sim = _simulator_from_args(args).start()
+    store.reset(simulator.enterprise.slug)
+    sim = simulator.start()
     try:
         ent = sim.enterprise
         print(
@@ -464,17 +407,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
             f"({len(ent.orgs)} orgs, {len(ent.repos)} repos, {len(ent.users)} seat holders, "
             f"{len(ent.cost_centers)} cost centers, {ent.size.days} days)."
         )
-        cfg = {
-            "enterprise": ent.slug,
-            "access_token": DEMO_TOKEN,
-            "base_url": sim.base_url,
-            "start_date": ent.first_day,
-            "lookback_days": 7,
-        }
-        code = _run(db_path, cfg, None, None, build=not args.no_build, today=ent.today.isoformat())
+        cfg = _config(
+            enterprise=ent.slug,
+            access_token=DEMO_TOKEN,
+            base_url=sim.base_url,
+            start_date=ent.first_day.isoformat(),
+            lookback_days=7,
+            # the local API builds usage reports in a few polls: no need for GitHub's waits
+            export_poll_seconds=0.02,
+        )
+        request = RunRequest(build=not args.no_build, today=ent.today.isoformat())
+        code = _run(store, cfg, request)
     finally:
         sim.stop()
-    return _report_after_run(code, db_path, args)
+    return _report_after_run(code, store, args)
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -515,10 +461,24 @@ def _add_enterprise_shape(p: argparse.ArgumentParser) -> None:
     p.add_argument("--today", help="the simulator's today (UTC date); data ends the day before")
 
 
+def add_store_options(p: argparse.ArgumentParser, default_db: str = DEFAULT_DB) -> None:
+    """--destination and --db, for every command that reads or writes the store."""
+    p.add_argument(
+        "--destination",
+        choices=("duckdb", "postgres"),
+        help="where the data lives (default: the destination setting, else duckdb)",
+    )
+    p.add_argument(
+        "--db",
+        help=f"DuckDB file (duckdb_path setting, env GITHUB_BILLING_DUCKDB; default {default_db})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="github-billing",
-        description="Load GitHub Enterprise Cloud billing into DuckDB and build cost models.",
+        description="Load GitHub Enterprise Cloud billing into DuckDB or PostgreSQL and build "
+        "cost models.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -526,9 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("run", help="incremental load, then dbt build")
-    p.add_argument(
-        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
-    )
+    add_store_options(p)
     p.add_argument("--since", help="backfill from this UTC date (YYYY-MM-DD)")
     p.add_argument("--until", help="backfill up to this UTC date, included")
     p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
@@ -549,9 +507,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Whole days are replaced, so importing a file twice changes nothing.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="report CSV files")
-    p.add_argument(
-        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
-    )
+    add_store_options(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="write the costs in an open format for FinOps tools")
@@ -561,12 +517,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from pipelines.alerts import add_command as add_alerts
 
-    add_alerts(sub)
+    add_alerts(sub, add_store_options)
 
     p = sub.add_parser("status", help="connection health: Pending Data, Healthy, Stale or Error")
-    p.add_argument(
-        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
-    )
+    add_store_options(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
         "--stale-after-hours",
@@ -581,13 +535,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="rewrite a DuckDB file in duckdb_storage_version's format (default v1.4.0), "
         "keeping a backup",
     )
-    p.add_argument(
-        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
-    )
+    add_store_options(p)
     p.set_defaults(func=cmd_migrate_storage)
 
     p = sub.add_parser("demo", help="run the whole pipeline on a built-in demo enterprise")
-    p.add_argument("--db", help="DuckDB file (default data/demo.duckdb)")
+    add_store_options(p, "data/demo.duckdb")
     p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
     _add_no_report(p)
     _add_enterprise_shape(p)
@@ -599,9 +551,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a self-contained HTML cost report (charts and the numbers behind "
         "them) from the marts of a DuckDB file: the warehouse, or a snapshot of it.",
     )
-    p.add_argument(
-        "--db", help="DuckDB file (env GITHUB_BILLING_DUCKDB; default data/github_billing.duckdb)"
-    )
+    p.add_argument("--db", help=f"DuckDB file (env GITHUB_BILLING_DUCKDB; default {DEFAULT_DB})")
     p.add_argument("--out", help="HTML file to write (default: report.html beside the database)")
     p.add_argument("--months", type=int, help="only the last N calendar months (default: all)")
     p.set_defaults(func=cmd_report)
@@ -623,6 +573,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     _prepare_environment()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from pipelines.settings import adopt_legacy_environment
+
+    adopt_legacy_environment()
     args = build_parser().parse_args(argv)
     from pipelines.ops import OpsError
 
@@ -635,7 +588,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {unexpected_sentence(exc)}", file=sys.stderr)
         return 130
     except Exception as exc:
-        if os.environ.get("GITHUB_BILLING_DEBUG"):
+        from pipelines.settings import run_settings
+
+        if run_settings().debug:
             raise
         print(f"error: {unexpected_sentence(exc)}", file=sys.stderr)
         return 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import inspect
 import os
 import tomllib
 from pathlib import Path
@@ -12,13 +11,16 @@ SECTION_ENV_PREFIX = "SOURCES__GITHUB_BILLING__"
 
 
 def known_keys() -> set[str]:
-    """The source's arguments, and the keys of the project's own files (storage format)."""
+    """The source's configuration and the run's settings (both under the section)."""
     from pipelines import alert_settings
-    from pipelines.github_billing import github_billing
-    from pipelines.storage import STORAGE_VERSION_KEY
+    from pipelines.github_billing.config import GitHubBillingConfiguration
+    from pipelines.settings import RunSettings
 
-    source_keys = set(inspect.signature(github_billing).parameters) - {"client"}
-    return source_keys | {STORAGE_VERSION_KEY} | alert_settings.keys()
+    return {
+        *GitHubBillingConfiguration.get_resolvable_fields(),
+        *RunSettings.get_resolvable_fields(),
+        *alert_settings.keys(),
+    }
 
 
 def _suggest(key: str, known: set[str]) -> str:

@@ -9,7 +9,6 @@ when a stage ends.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -28,7 +27,6 @@ from rich.progress import (
 )
 
 DEFAULT_INTERVAL_SECONDS = 30.0
-INTERVAL_ENV = "GITHUB_BILLING_PROGRESS_SECONDS"
 
 
 @dataclass
@@ -179,11 +177,14 @@ class RunProgress:
     @classmethod
     def for_stream(cls, stream: TextIO, interval: float | None = None) -> RunProgress:
         """Live on a terminal; otherwise plain lines every `interval` seconds
-        (GITHUB_BILLING_PROGRESS_SECONDS, default 30)."""
+        (`progress_seconds` under [sources.github_billing], default 30)."""
         if stream.isatty() and interval is None:
             return cls(LiveDisplay(stream))
         if interval is None:
-            interval = float(os.environ.get(INTERVAL_ENV, DEFAULT_INTERVAL_SECONDS))
+            from pipelines.settings import run_settings
+
+            configured = run_settings().progress_seconds
+            interval = DEFAULT_INTERVAL_SECONDS if configured is None else configured
         return cls(PlainLines(stream, interval))
 
     @contextmanager

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import dlt
-import duckdb
 from dlt.sources import DltResource
 
 from pipelines.github_billing import resources as r
@@ -24,7 +23,8 @@ from pipelines.github_billing.report_csv import (
 )
 from pipelines.github_billing.settings import RAW_DATASET
 from pipelines.report_merge import Source, merge
-from pipelines.runner import RunFailed, make_pipeline
+from pipelines.runner import RunFailed
+from pipelines.store import Store, as_store
 
 COLUMNS = {
     COPILOT_USER_USAGE: r.COPILOT_USER_USAGE_COLUMNS,
@@ -74,24 +74,18 @@ def _complete(table: str, row: dict[str, Any]) -> dict[str, Any]:
     return {name: row.get(name) for name in COLUMNS[table]}
 
 
-def loaded_rows(db_path: Path, table: str, days: set[date]) -> list[dict[str, Any]]:
-    """What the table holds for these days (nothing when the file or table does not exist)."""
-    if not db_path.exists() or not days:
+def loaded_rows(store: Store, table: str, days: set[date]) -> list[dict[str, Any]]:
+    """What the table holds for these days (nothing when the store or table does not exist)."""
+    if not store.exists() or not days:
         return []
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        cursor = con.execute(
-            f'select * from {RAW_DATASET}."{table}" where usage_date in (select unnest(?::date[]))',
-            [sorted(days)],
+    with store.session(read_only=True) as db:
+        if not db.has_table(RAW_DATASET, table):
+            return []
+        marks = ", ".join("?" for _ in days)
+        found = db.records(
+            f'select * from {RAW_DATASET}."{table}" where usage_date in ({marks})', sorted(days)
         )
-        names = [d[0] for d in cursor.description]
-        return [
-            _complete(table, dict(zip(names, values, strict=True))) for values in cursor.fetchall()
-        ]
-    except duckdb.CatalogException:
-        return []
-    finally:
-        con.close()
+    return [_complete(table, row) for row in found]
 
 
 @dlt.source(name="github_billing", max_table_nesting=0)
@@ -112,7 +106,8 @@ def github_billing_reports(
     ]
 
 
-def import_reports(db_path: Path, paths: Sequence[Path]) -> ImportResult:
+def import_reports(target: Path | Store, paths: Sequence[Path]) -> ImportResult:
+    store = as_store(target)
     files = read_files(paths)
     result = ImportResult(files=len(paths))
     for file in files:
@@ -130,12 +125,14 @@ def import_reports(db_path: Path, paths: Sequence[Path]) -> ImportResult:
             if (rows := file.rows.for_table(table))
         ]
         days = {row["usage_date"] for source in sources for row in source.rows}
-        merged = merge(table, loaded_rows(db_path, table, days), sources)
+        merged = merge(table, loaded_rows(store, table, days), sources)
         result.notes += merged.notes
         tables[table] = merged.rows
         if merged.rows:
             result.rows_per_table[table] = len(merged.rows)
             result.days_per_table[table] = (min(merged.days), max(merged.days))
     if any(tables.values()):
-        make_pipeline(db_path).run(github_billing_reports(tables), loader_file_format="parquet")
+        store.make_pipeline().run(
+            github_billing_reports(tables), loader_file_format=store.loader_file_format
+        )
     return result

@@ -44,12 +44,9 @@ def storage_version(value: object | None = None) -> str:
 
 
 def _configured() -> object | None:
-    import dlt
+    from pipelines.settings import run_settings
 
-    try:
-        return dlt.config.get(f"sources.github_billing.{STORAGE_VERSION_KEY}")
-    except Exception:
-        return None
+    return run_settings().duckdb_storage_version
 
 
 def creation_config(version: str | None = None) -> dict[str, str]:

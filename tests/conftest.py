@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -17,15 +18,16 @@ os.environ.setdefault("RUNTIME__REQUEST_MAX_RETRY_DELAY", "0")
 os.environ.setdefault("RUNTIME__REQUEST_MAX_ATTEMPTS", "3")
 os.environ.setdefault("RUNTIME__REQUEST_TIMEOUT", "5")
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-os.environ.setdefault("GITHUB_BILLING_RATE_LIMIT_FLOOR_SECONDS", "0")
-os.environ.setdefault("GITHUB_BILLING_EXPORT_POLL_SECONDS", "0")
-os.environ.setdefault("GITHUB_BILLING_EXPORT_TIMEOUT_SECONDS", "5")
+os.environ.setdefault("SOURCES__GITHUB_BILLING__RATE_LIMIT_FLOOR_SECONDS", "0")
+os.environ.setdefault("SOURCES__GITHUB_BILLING__EXPORT_POLL_SECONDS", "0")
+os.environ.setdefault("SOURCES__GITHUB_BILLING__EXPORT_TIMEOUT_SECONDS", "5")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 
 from pipelines.github_billing import GitHubClient
 from pipelines.runner import build_models, load
 from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
 from pipelines.simulator.server import DEMO_TOKEN
+from pipelines.store import Store, as_store
 
 TODAY = date(2026, 11, 25)
 # Small but complete: spans the 2026-06-01 switch from premium requests to AI credits, a
@@ -38,7 +40,7 @@ def make_enterprise(size: EnterpriseSize = SMALL, seed: int = 7) -> Enterprise:
 
 
 def load_into(
-    db_path: Path, sim: Simulator, token: str = DEMO_TOKEN, **source_args: object
+    db_path: Path | Store, sim: Simulator, token: str = DEMO_TOKEN, **source_args: object
 ) -> object:
     client = GitHubClient(sim.base_url, token, sim.enterprise.slug)
     source_args.setdefault("today", TODAY.isoformat())
@@ -59,13 +61,10 @@ def edited_copy(db_path: Path, copy: Path, sql: str) -> Path:
     return copy
 
 
-def query(db_path: Path, sql: str, params: list | None = None) -> list[tuple]:
-    """Read a DuckDB file without holding it open."""
-    con = duckdb.connect(str(db_path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+def query(target: Path | Store, sql: str, params: list | None = None) -> list[tuple]:
+    """Read a store (a path: a DuckDB file) without holding it open; `?` placeholders."""
+    with as_store(target).session(read_only=True) as db:
+        return db.fetchall(sql, params or [])
 
 
 @pytest.fixture
@@ -124,6 +123,38 @@ def configured(module_simulator: Simulator, monkeypatch: pytest.MonkeyPatch) -> 
     module_simulator.clear_requests()
     yield module_simulator
     module_simulator.faults.clear()
+
+
+def postgres_store(cluster: Any, database: str, work: Path) -> Store:
+    """A new database on the test cluster as the pipeline sees it. dlt's credentials need a
+    password; the cluster trusts loopback and ignores it."""
+    from pipelines.store.postgres import PostgresStore
+
+    dsn = cluster.create_database(database).replace("postgres@", "postgres:trusted@", 1)
+    return PostgresStore.from_dsn(dsn, pipelines_dir=work / f".{database}.dlt")
+
+
+@pytest.fixture(scope="session")
+def postgres_built(
+    postgres_cluster: Any, shared_simulator: Simulator, tmp_path_factory: pytest.TempPathFactory
+) -> Store:
+    """The shared enterprise loaded into PostgreSQL through the store layer, as `loaded_db`
+    is into DuckDB, and every model built on it."""
+    store = postgres_store(postgres_cluster, "built", tmp_path_factory.mktemp("postgres"))
+    load_into(store, shared_simulator, usage_exports=True)
+    build_models(store)
+    return store
+
+
+# The end-to-end reconciliations run on both engines: `built` is the built DuckDB file or the
+# built PostgreSQL database (tests marked `postgres`, skipped where no server can be started).
+ENGINES = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=ENGINES)
+def built(request: pytest.FixtureRequest) -> Path | Store:
+    fixture = "built_db" if request.param == "duckdb" else "postgres_built"
+    return request.getfixturevalue(fixture)
 
 
 @pytest.fixture(scope="session")

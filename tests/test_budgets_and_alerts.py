@@ -392,11 +392,7 @@ def test_alert_sensitivity_is_configuration_passed_to_dbt(
     monkeypatch.setenv("SOURCES__GITHUB_BILLING__ANOMALY_MIN_IMPACT_DOLLARS", "500")
     configured = alert_settings.dbt_vars()
     assert configured == {"alert_open_days": 30, "anomaly_min_impact_dollars": 500.0}
-    build_models(
-        db,
-        select=["int_cost_series_days_scored+"],
-        dbt_vars=alert_settings.as_cli_vars(configured),
-    )
+    build_models(db, select=["int_cost_series_days_scored+"], dbt_vars=configured)
     spikes = query(db, "select min(alert_date) from marts.fct_alerts where alert_kind = 'spike'")
     # the $400 spike is now under the bar; a month of anomalies is open
     assert spikes[0][0] is None or spikes[0][0] > SPIKE_DAY

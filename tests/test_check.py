@@ -33,7 +33,7 @@ def sim():
 
 def check(sim: Simulator, token: str, slug: str | None = None, base_url: str | None = None):
     client = GitHubClient(base_url or sim.base_url, token, slug or sim.enterprise.slug)
-    return check_connection(client, token), client
+    return check_connection(client), client
 
 
 def test_a_classic_token_with_admin_enterprise_can_load_everything(sim) -> None:
@@ -98,6 +98,6 @@ def test_an_unreachable_host_says_so() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     client = GitHubClient(f"http://127.0.0.1:{port}", DEMO_TOKEN, "acme")
-    report = check_connection(client, DEMO_TOKEN)
+    report = check_connection(client)
     assert len(report.problems) == 1
     assert report.problems[0].startswith(f"Could not reach GitHub at http://127.0.0.1:{port}")

@@ -163,7 +163,7 @@ def _response(status: int, headers: dict[str, str], body: bytes = b"{}") -> requ
 def test_waits_follow_githubs_order_retry_after_then_reset_then_a_minute_doubling(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("GITHUB_BILLING_RATE_LIMIT_FLOOR_SECONDS", "60")
+    monkeypatch.setenv("SOURCES__GITHUB_BILLING__RATE_LIMIT_FLOOR_SECONDS", "60")
     wait = GitHubWait(multiplier=1, max=3600)
     assert wait(_state(_response(429, {"retry-after": "7"}))) == 7
     reset = str(int(time.time()) + 100)

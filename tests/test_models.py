@@ -14,13 +14,14 @@ import pytest
 from pipelines.runner import RunFailed, build_models, invoke_dbt
 from pipelines.simulator import EnterpriseSize, Simulator
 from pipelines.simulator.reports import net_by_day, user_net_by_day
+from pipelines.store import Store
 from tests.conftest import TODAY, edited_copy, load_into, make_enterprise, query
 
 IDLE_DAYS = 30
 
 
 def test_every_dollar_lands_in_its_cost_center_row_to_the_cent(
-    built_db: Path, shared_simulator: Simulator
+    built: Path | Store, shared_simulator: Simulator
 ) -> None:
     truth = shared_simulator.enterprise.ground_truth()["by_day"]
     expected = {
@@ -31,14 +32,14 @@ def test_every_dollar_lands_in_its_cost_center_row_to_the_cent(
     found = dict(
         ((d, cc), net)
         for d, cc, net in query(
-            built_db,
+            built,
             "select usage_date, cost_center_id, net_amount "
             "from marts.fct_daily_cost_by_cost_center",
         )
     )
     assert found == expected  # exact decimals: not a cent, not a nano-dollar off
     names = dict(
-        query(built_db, "select cost_center_id, cost_center_name from marts.dim_cost_centers")
+        query(built, "select cost_center_id, cost_center_name from marts.dim_cost_centers")
     )
     assert names["none"] == "No cost center"
     deleted = [cc for cc in shared_simulator.enterprise.cost_centers if cc.deleted_on]
@@ -46,14 +47,14 @@ def test_every_dollar_lands_in_its_cost_center_row_to_the_cent(
 
 
 def test_every_rollup_adds_up_to_the_enterprise_total(
-    built_db: Path, shared_simulator: Simulator
+    built: Path | Store, shared_simulator: Simulator
 ) -> None:
     total = Decimal(shared_simulator.enterprise.ground_truth()["net_total"])
     for rollup in ("organization", "repository", "cost_center"):
-        [(net,)] = query(built_db, f"select sum(net_amount) from marts.fct_daily_cost_by_{rollup}")
+        [(net,)] = query(built, f"select sum(net_amount) from marts.fct_daily_cost_by_{rollup}")
         assert net == total, rollup
     by_product = dict(
-        query(built_db, "select product, sum(net_amount) from marts.fct_usage_costs group by 1")
+        query(built, "select product, sum(net_amount) from marts.fct_usage_costs group by 1")
     )
     truth = shared_simulator.enterprise.ground_truth()["net_by_product"]
     assert {p: str(v.normalize()) for p, v in by_product.items()} == {
@@ -62,7 +63,7 @@ def test_every_rollup_adds_up_to_the_enterprise_total(
 
 
 def test_models_break_copilot_dollars_down_without_adding_to_them(
-    built_db: Path, shared_simulator: Simulator
+    built: Path | Store, shared_simulator: Simulator
 ) -> None:
     ent = shared_simulator.enterprise
     truth: dict[str, Decimal] = defaultdict(Decimal)
@@ -71,49 +72,49 @@ def test_models_break_copilot_dollars_down_without_adding_to_them(
             truth[model] += acc[1] - acc[3]  # gross - discount
     by_model = dict(
         query(
-            built_db,
+            built,
             "select model_name, sum(net_amount) from marts.fct_daily_cost_by_model group by 1",
         )
     )
     assert by_model == dict(truth)
     units = dict(
         query(
-            built_db,
+            built,
             "select billing_unit, min(usage_date) from marts.fct_copilot_model_usage group by 1",
         )
     )
     assert units["ai_credits"] == date(2026, 6, 1)
     [(usage_lines,)] = query(
-        built_db,
+        built,
         "select sum(net_amount) from marts.fct_usage_costs "
         "where sku in ('copilot_premium_request', 'copilot_ai_credits')",
     )
     assert usage_lines == sum(truth.values())
 
 
-def test_seat_cost_allocation_equals_the_billed_licence_lines(built_db: Path) -> None:
+def test_seat_cost_allocation_equals_the_billed_licence_lines(built: Path | Store) -> None:
     billed = dict(
         ((d, org, cc, sku), net)
         for d, org, cc, sku, net in query(
-            built_db,
+            built,
             "select usage_date, organization_name, cost_center_id, sku, sum(net_amount) "
             "from marts.fct_usage_costs where is_seat_licence "
-            "group by all",
+            "group by 1, 2, 3, 4",
         )
     )
     allocated = dict(
         ((d, org, cc, sku), net)
         for d, org, cc, sku, net in query(
-            built_db,
+            built,
             "select usage_date, organization_name, cost_center_id, sku, sum(net_amount) "
-            "from marts.fct_copilot_seat_days where net_amount <> 0 group by all",
+            "from marts.fct_copilot_seat_days where net_amount <> 0 group by 1, 2, 3, 4",
         )
     )
     assert allocated == billed
     # the simulator's seats explain every billed line: nothing is left unassigned
-    assert query(
-        built_db, "select count(*) from marts.fct_copilot_seat_days where is_unassigned"
-    ) == [(0,)]
+    assert query(built, "select count(*) from marts.fct_copilot_seat_days where is_unassigned") == [
+        (0,)
+    ]
 
 
 def test_licences_billed_to_a_deleted_cost_center_reach_seat_holders(built_db: Path) -> None:
@@ -195,13 +196,17 @@ def test_idle_seats_are_the_holders_without_activity_for_thirty_days(
     assert all(r[1] > IDLE_DAYS and r[2] in (Decimal(19), Decimal(39)) for r in rows)
 
 
-def test_money_is_decimal_in_every_mart(built_db: Path) -> None:
+def test_money_is_decimal_in_every_mart(built: Path | Store) -> None:
     types = query(
-        built_db,
-        "select table_name, column_name, data_type from information_schema.columns "
+        built,
+        "select table_name, column_name, upper(data_type), numeric_precision, numeric_scale "
+        "from information_schema.columns "
         "where table_schema = 'marts' and column_name like '%amount%'",
     )
-    assert types and all(t.startswith("DECIMAL(38,12)") for _, _, t in types), types
+    # DECIMAL(38,12) in DuckDB, numeric(38,12) in PostgreSQL: never a float
+    assert types and all(
+        t.startswith(("DECIMAL", "NUMERIC")) and (p, s) == (38, 12) for _, _, t, p, s in types
+    ), types
 
 
 def test_dbt_test_fails_on_a_one_cent_difference(built_db: Path, tmp_path: Path) -> None:
@@ -287,23 +292,23 @@ def test_the_sql_passes_its_unit_tests(built_db: Path) -> None:
 
 
 def test_each_users_copilot_usage_matches_the_simulator_and_sits_beside_their_seat_cost(
-    built_db: Path, shared_simulator: Simulator
+    built: Path | Store, shared_simulator: Simulator
 ) -> None:
     ent = shared_simulator.enterprise
     truth = user_net_by_day(ent, ent.first_day, ent.last_day)
     per_user = {
         (d.isoformat(), login): net
         for d, login, net in query(
-            built_db,
+            built,
             "select usage_date, seat_holder_login, sum(net_amount) "
-            "from marts.fct_copilot_user_usage group by all",
+            "from marts.fct_copilot_user_usage group by 1, 2",
         )
     }
     assert per_user == truth
     rollup = {
         (d.isoformat(), login): (usage, seat, net)
         for d, login, usage, seat, net in query(
-            built_db,
+            built,
             "select usage_date, seat_holder_login, usage_net_amount, seat_net_amount, net_amount "
             "from marts.fct_daily_cost_by_seat_holder",
         )
@@ -313,20 +318,20 @@ def test_each_users_copilot_usage_matches_the_simulator_and_sits_beside_their_se
 
 
 def test_actions_usage_by_workflow_adds_up_to_the_usage_report(
-    built_db: Path, shared_simulator: Simulator
+    built: Path | Store, shared_simulator: Simulator
 ) -> None:
     ent = shared_simulator.enterprise
     found = query(
-        built_db,
+        built,
         "select count(distinct workflow_path), count(distinct user_login), sum(net_amount) "
         "from marts.fct_actions_usage_by_workflow where workflow_path <> ''",
     )
     assert found[0][0] > 1 and found[0][1] > 1
     [(workflow_total,)] = query(
-        built_db, "select sum(net_amount) from marts.fct_actions_usage_by_workflow"
+        built, "select sum(net_amount) from marts.fct_actions_usage_by_workflow"
     )
     [(actions_total,)] = query(
-        built_db, "select sum(net_amount) from marts.fct_usage_costs where product = 'actions'"
+        built, "select sum(net_amount) from marts.fct_usage_costs where product = 'actions'"
     )
     assert workflow_total == actions_total
     assert sum(net_by_day(ent, ent.first_day, ent.last_day).values()) == Decimal(

@@ -115,7 +115,7 @@ def test_a_run_without_a_terminal_prints_progress_lines_in_order_to_100_percent(
         TODAY.isoformat(),
         "--since",
         "2026-11-18",
-        env={"GITHUB_BILLING_PROGRESS_SECONDS": "0"},
+        env={"SOURCES__GITHUB_BILLING__PROGRESS_SECONDS": "0"},
     )
     assert done.returncode == 0, done.stderr
     rows = [

@@ -87,7 +87,7 @@ def loud_env(sim: Simulator, tmp_path: Path) -> dict[str, str]:
         # parallel requests: worker threads' errors and logs must not carry the token either
         SOURCES__GITHUB_BILLING__MAX_PARALLEL_REQUESTS="3",
         RUNTIME__LOG_LEVEL="DEBUG",
-        GITHUB_BILLING_PROGRESS="1",
+        SOURCES__GITHUB_BILLING__PROGRESS="1",
         DBT_TARGET_PATH=str(tmp_path / "dbt_target"),
         DBT_LOG_PATH=str(tmp_path / "dbt_logs"),
     )
@@ -104,7 +104,7 @@ FAILURES = {
 }
 
 # An error nobody wrote a sentence for, raised inside dlt's extract while the token is in scope,
-# with GITHUB_BILLING_DEBUG=1 so the whole traceback is printed.
+# with SOURCES__GITHUB_BILLING__DEBUG=1 so the whole traceback is printed.
 CRASHING_RUN = """
 import sys
 import pipelines.github_billing.resources as resources
@@ -148,7 +148,7 @@ def test_the_canary_token_appears_nowhere_after_successful_and_failing_runs(
     crashed = subprocess.run(
         [sys.executable, "-c", CRASHING_RUN, "run", "--db", str(db), "--no-build"],
         cwd=ROOT,
-        env={**os.environ, **loud_env, "GITHUB_BILLING_DEBUG": "1"},
+        env={**os.environ, **loud_env, "SOURCES__GITHUB_BILLING__DEBUG": "1"},
         capture_output=True,
     )
     assert crashed.returncode == 1 and b"boom while reading seats" in crashed.stderr

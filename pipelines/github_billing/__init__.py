@@ -19,13 +19,20 @@ from dlt.sources import DltResource
 from pipelines.github_billing import budgets as b
 from pipelines.github_billing import resources as r
 from pipelines.github_billing.client import GitHubApiError, GitHubClient
+from pipelines.github_billing.config import (
+    GitHubBillingConfiguration,
+    validated_base_url,
+    validated_slug,
+)
 from pipelines.github_billing.drift import DailySummaries
 from pipelines.github_billing.exports import UsageExports
-from pipelines.github_billing.rows import enterprise_slug, parallel_requests
+from pipelines.github_billing.rows import parallel_requests
 from pipelines.github_billing.settings import (
     DEFAULT_BASE_URL,
     DEFAULT_LOOKBACK_DAYS,
     DEFAULT_MAX_PARALLEL_REQUESTS,
+    EXPORT_POLL_SECONDS,
+    EXPORT_TIMEOUT_SECONDS,
     SEATS_PER_PAGE,
 )
 
@@ -44,9 +51,9 @@ def _as_date(value: str | date | None) -> date | None:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-@dlt.source(name="github_billing", max_table_nesting=0)
+@dlt.source(name="github_billing", max_table_nesting=0, spec=GitHubBillingConfiguration)
 def github_billing(
-    enterprise: str = dlt.config.value,
+    enterprise: str | None = dlt.config.value,
     access_token: str | None = dlt.secrets.value,
     base_url: str = DEFAULT_BASE_URL,
     start_date: str | None = None,
@@ -58,6 +65,9 @@ def github_billing(
     usage_exports: bool = True,
     max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS,
     load_budgets: bool = True,
+    export_poll_seconds: float = EXPORT_POLL_SECONDS,
+    export_timeout_seconds: float = EXPORT_TIMEOUT_SECONDS,
+    rate_limit_floor_seconds: float = 60.0,
     client: GitHubClient | None = None,
 ) -> Sequence[DltResource]:
     """GitHub billing for one enterprise.
@@ -79,6 +89,10 @@ def github_billing(
         load_budgets: also snapshot budgets, multi-user budgets' user states and cost centers'
             AI-credit pools (1 request per 100 budgets, 1 per 100 users of each multi-user
             budget).
+        export_poll_seconds / export_timeout_seconds: the first wait between polls of a
+            usage report (doubling to a minute), and how long a report may take.
+        rate_limit_floor_seconds: the first wait after a rate limit with no reset time (the
+            client's retries read it; here so that dlt knows the key).
         client: an already-built client (the CLI shares one between check and run).
     """
     today_date = _as_date(today) or datetime.now(UTC).date()
@@ -90,7 +104,9 @@ def github_billing(
         until=_as_date(until),
     )
     parallel = parallel_requests(max_parallel_requests)
-    api = client or GitHubClient(base_url, access_token or "", enterprise_slug(enterprise))
+    api = client or GitHubClient(
+        validated_base_url(base_url), access_token or "", validated_slug(enterprise)
+    )
     api.max_in_flight = parallel  # the client holds every thread of the run to it
     directory = r.CostCenterDirectory(api)
     summaries = DailySummaries(api)  # one summary request per re-checked day, shared
@@ -159,7 +175,9 @@ def github_billing(
     if load_budgets:
         resources += _budget_resources(api, directory, today_date)
     if usage_exports:
-        exports = UsageExports(api)
+        exports = UsageExports(
+            api, poll_seconds=export_poll_seconds, timeout_seconds=export_timeout_seconds
+        )
 
         def report_resource(name: str, family: str, columns: object) -> DltResource:
             # Each report covers whole days for every user: a re-read day replaces the day.

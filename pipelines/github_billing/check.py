@@ -63,9 +63,9 @@ def token_shape_problem(token: str) -> str | None:
     return None
 
 
-def check_connection(client: GitHubClient, token: str) -> CheckReport:
+def check_connection(client: GitHubClient) -> CheckReport:
     report = CheckReport()
-    shape = token_shape_problem(token)
+    shape = client.token_problem
     if shape:
         report.problems.append(shape)
         return report

@@ -146,6 +146,14 @@ class GitHubClient:
         self._local = threading.local()
 
     @property
+    def token_problem(self) -> str | None:
+        """Why the token cannot work before any request is sent (a fine-grained PAT...), or
+        None: the client holds the token, so it is the one to judge it."""
+        from pipelines.github_billing.check import token_shape_problem
+
+        return token_shape_problem(str(self._auth.token or ""))
+
+    @property
     def _rest(self) -> RESTClient:
         """This thread's RESTClient for the API host (with the token)."""
         return self._thread_clients()[0]

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -65,10 +64,6 @@ def report_ranges(report_type: str, start: date, end: date) -> list[tuple[str, d
     return pieces
 
 
-def _env_seconds(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
-
-
 def poll_waits(first: float, cap: float) -> Iterator[float]:
     """First, then doubling waits, capped."""
     wait = first
@@ -84,16 +79,8 @@ class UsageExports:
     client: GitHubClient
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
-    poll_seconds: float = field(
-        default_factory=lambda: _env_seconds(
-            "GITHUB_BILLING_EXPORT_POLL_SECONDS", EXPORT_POLL_SECONDS
-        )
-    )
-    timeout_seconds: float = field(
-        default_factory=lambda: _env_seconds(
-            "GITHUB_BILLING_EXPORT_TIMEOUT_SECONDS", EXPORT_TIMEOUT_SECONDS
-        )
-    )
+    poll_seconds: float = EXPORT_POLL_SECONDS
+    timeout_seconds: float = EXPORT_TIMEOUT_SECONDS
     last_cost: int = 0  # requests the last fetch took
 
     def fetch(self, report_type: str, start: date, end: date) -> ReportRows:

@@ -5,7 +5,6 @@ budget is spent, else wait at least a minute and back off exponentially; 5xx and
 retried a bounded number of times (dlt's `[runtime] request_max_attempts`).
 """
 
-import os
 import time
 from typing import Any
 
@@ -21,9 +20,11 @@ from tenacity import RetryCallState
 
 
 def rate_limit_floor_seconds() -> float:
-    """The first wait after a rate-limit answer with no hint: GitHub says at least a minute.
-    Tests shrink it with GITHUB_BILLING_RATE_LIMIT_FLOOR_SECONDS."""
-    return float(os.environ.get("GITHUB_BILLING_RATE_LIMIT_FLOOR_SECONDS", "60"))
+    """The first wait after a rate-limit answer with no hint: GitHub says at least a minute
+    (`rate_limit_floor_seconds` under [sources.github_billing]; tests shrink it)."""
+    from pipelines.github_billing.config import resolve
+
+    return float(resolve().rate_limit_floor_seconds)
 
 
 def is_rate_limited(response: Response | None) -> bool:

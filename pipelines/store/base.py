@@ -14,6 +14,7 @@ import dlt
 from dlt.common.destination import Destination
 
 from pipelines.github_billing.settings import PIPELINE_NAME, RAW_DATASET
+from pipelines.settings import run_settings
 
 
 class StoreError(Exception):
@@ -37,7 +38,12 @@ class Session:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         cursor = self.con.cursor()
-        cursor.execute(sql.replace("?", self.placeholder) if params else sql, list(params))
+        if not params:  # no parameters: the text as it is (psycopg2 then leaves % alone)
+            cursor.execute(sql)
+        elif self.placeholder == "%s":  # psycopg2: a literal % is written %%
+            cursor.execute(sql.replace("%", "%%").replace("?", "%s"), list(params))
+        else:
+            cursor.execute(sql, list(params))
         return cursor
 
     def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -104,6 +110,10 @@ class Store(ABC):
     def database_errors(self) -> tuple[type[BaseException], ...]:
         """The driver's errors a read may raise (a mart not built yet, ...)."""
 
+    @abstractmethod
+    def reset(self, enterprise: str) -> None:
+        """Empty the store for a fresh demo of `enterprise`: data and dlt's state."""
+
     def exists(self) -> bool:
         """Whether the store may hold data (a DuckDB file not made yet holds none)."""
         return True
@@ -127,5 +137,5 @@ class Store(ABC):
             destination=self.dlt_destination(),
             dataset_name=self.dataset,
             pipelines_dir=str(self.pipelines_dir),
-            progress="log" if os.environ.get("GITHUB_BILLING_PROGRESS") else None,
+            progress="log" if run_settings().progress else None,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,6 +91,11 @@ class DuckDBStore(Store):
 
     def exists(self) -> bool:
         return self.path.exists()
+
+    def reset(self, enterprise: str) -> None:
+        for stale in (self.path, self.path.with_suffix(self.path.suffix + ".wal")):
+            stale.unlink(missing_ok=True)
+        shutil.rmtree(self.pipelines_dir, ignore_errors=True)
 
     def prepare(self) -> None:
         # dlt would create the file in DuckDB's newest format, which BI tools cannot open

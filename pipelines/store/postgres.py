@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from dlt.common.configuration.exceptions import ConfigurationException
 from dlt.common.destination import Destination
 from dlt.destinations.impl.postgres.configuration import PostgresCredentials
 
+from pipelines.github_billing.settings import RAW_DATASET
 from pipelines.store.base import Session, Store, StoreError
 
 CREDENTIALS_SECTIONS = ("destination", "postgres", "credentials")
@@ -27,6 +30,17 @@ CREDENTIALS_HINT = (
     "DESTINATION__POSTGRES__CREDENTIALS=postgresql://user:password@host:5432/database"
 )
 APPLICATION = "github-billing"
+# every schema the project writes: dlt's dataset and its staging copy, dbt's folders, the run log
+PROJECT_SCHEMAS = (
+    RAW_DATASET,
+    f"{RAW_DATASET}_staging",
+    "staging",
+    "intermediate",
+    "marts",
+    "focus",
+    "reference",
+    "github_billing_ops",
+)
 
 
 def configured_credentials() -> PostgresCredentials:
@@ -96,6 +110,26 @@ class PostgresStore(Store):
             "GITHUB_BILLING_PG_DBNAME": str(c.database),
         }
 
+    def reset(self, enterprise: str) -> None:
+        """Drop the project's schemas, but only of a database that holds nothing or this
+        enterprise's demo: a demo never deletes another enterprise's history."""
+        with self.session() as db:
+            if db.has_table(self.dataset, "billing_accounts"):
+                others = db.fetchall(
+                    f"select billing_account_id from {self.dataset}.billing_accounts "
+                    "where billing_account_id <> ?",
+                    [enterprise],
+                )
+                if others:
+                    raise StoreError(
+                        f"{self.location} holds the billing data of {others[0][0]}, which a "
+                        "demo would delete: point DESTINATION__POSTGRES__CREDENTIALS at an "
+                        "empty database for the demo."
+                    )
+            for schema in PROJECT_SCHEMAS:
+                db.execute(f'drop schema if exists "{schema}" cascade')
+        shutil.rmtree(self.pipelines_dir, ignore_errors=True)
+
     def open_hint(self) -> str:
         return f"Open it with: psql {self.location}  (schemas {self.dataset}, marts, staging)"
 
@@ -158,7 +192,12 @@ class PostgresStore(Store):
                     f"{f' ({found.group(0)})' if found else ''}: "
                     "wait for it to finish, then run again."
                 )
-            yield
+            try:
+                yield
+            finally:
+                # at once: the server drops a closed session's locks a moment later
+                with contextlib.suppress(psycopg2.Error):
+                    cursor.execute("select pg_advisory_unlock(%s)", [self.lock_key])
         finally:
             con.close()
 

@@ -1,0 +1,149 @@
+"""The source's configuration, `[sources.github_billing]`: one spec that dlt injects into the
+`github_billing` source and that the CLI resolves (with its overrides) to build the client it
+checks the connection with. Every value is checked here, once, with the sentence to show."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from dlt.common.configuration import configspec, resolve_configuration
+from dlt.common.configuration.exceptions import ConfigValueCannotBeCoercedException
+from dlt.common.configuration.specs import BaseConfiguration
+from dlt.common.typing import TSecretStrValue
+
+from pipelines.github_billing.client import GitHubClient
+from pipelines.github_billing.rows import enterprise_slug, parallel_requests
+from pipelines.github_billing.settings import (
+    DEFAULT_BASE_URL,
+    DEFAULT_LOOKBACK_DAYS,
+    DEFAULT_MAX_PARALLEL_REQUESTS,
+    EXPORT_POLL_SECONDS,
+    EXPORT_TIMEOUT_SECONDS,
+    SEATS_PER_PAGE,
+)
+
+SECTIONS = ("sources", "github_billing")
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def validated_slug(enterprise: str | None) -> str:
+    """The enterprise slug, or ValueError with the sentence."""
+    if not enterprise or not str(enterprise).strip():
+        raise ValueError(
+            "No enterprise is configured: set SOURCES__GITHUB_BILLING__ENTERPRISE or "
+            "enterprise under [sources.github_billing] in .dlt/config.toml (the slug after "
+            "/enterprises/ in your enterprise URL)."
+        )
+    slug = enterprise_slug(str(enterprise))
+    if not _SLUG.fullmatch(slug):
+        raise ValueError(
+            f"'{enterprise}' is not an enterprise slug like acme-corp: use the part after "
+            "/enterprises/ in your enterprise URL."
+        )
+    return slug
+
+
+def validated_base_url(url: str) -> str:
+    """An http(s) API root; plain http only to this machine (the token would travel in clear)."""
+    parts = urlsplit(url)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"base_url '{url}' is not an http(s) URL, e.g. https://api.github.com.")
+    if parts.scheme == "http" and not loopback:
+        raise ValueError(
+            f"base_url '{url}' uses plain http to a non-local host, which would send the token "
+            "in clear: use https://."
+        )
+    return url.rstrip("/")
+
+
+def validated_day(value: object, name: str) -> date | None:
+    """A day from text or a TOML date (or datetime), or ValueError with the sentence."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{name} must be a date like 2026-01-31, not '{value}'.") from None
+
+
+@configspec
+class GitHubBillingConfiguration(BaseConfiguration):
+    """`[sources.github_billing]` (env SOURCES__GITHUB_BILLING__<KEY>); README's table."""
+
+    enterprise: str | None = None
+    access_token: TSecretStrValue | None = None
+    base_url: str = DEFAULT_BASE_URL
+    start_date: Any | None = None  # text, or a TOML date
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS
+    usage_exports: bool = True
+    max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS
+    seats_per_page: int = SEATS_PER_PAGE
+    # snapshot budgets, their user states and cost centers' AI-credit pools (budgets.py)
+    load_budgets: bool = True
+    # usage-report exports: the first poll's wait (doubling to a minute) and when to give up
+    export_poll_seconds: float = EXPORT_POLL_SECONDS
+    export_timeout_seconds: float = EXPORT_TIMEOUT_SECONDS
+    # GitHub asks to wait at least a minute after a rate limit that gives no reset time
+    # (read by retry.py when it waits)
+    rate_limit_floor_seconds: float = 60.0
+
+    def on_resolved(self) -> None:
+        if self.enterprise is not None:
+            self.enterprise = str(self.enterprise)
+        self.base_url = validated_base_url(str(self.base_url))
+        self.max_parallel_requests = parallel_requests(self.max_parallel_requests)
+        start = validated_day(self.start_date, "start_date")
+        self.start_date = start.isoformat() if start else None
+
+    def client(self) -> GitHubClient:
+        """The client this configuration describes (ValueError for a bad slug)."""
+        return GitHubClient(
+            self.base_url,
+            str(self.access_token or ""),
+            validated_slug(self.enterprise),
+            max_in_flight=self.max_parallel_requests,
+        )
+
+    def source_arguments(self) -> dict[str, Any]:
+        """What the source takes besides its client (which holds base URL, slug and token)."""
+        return {
+            "start_date": self.start_date,
+            "lookback_days": self.lookback_days,
+            "usage_exports": self.usage_exports,
+            "max_parallel_requests": self.max_parallel_requests,
+            "seats_per_page": self.seats_per_page,
+            "load_budgets": self.load_budgets,
+            "export_poll_seconds": self.export_poll_seconds,
+            "export_timeout_seconds": self.export_timeout_seconds,
+        }
+
+
+def resolve(**explicit: Any) -> GitHubBillingConfiguration:
+    """The configuration from dlt's providers, `explicit` values first; ValueError with the
+    sentence for a value that is wrong."""
+    try:
+        return resolve_configuration(
+            GitHubBillingConfiguration(),
+            sections=SECTIONS,
+            explicit_value={k: v for k, v in explicit.items() if v is not None},
+        )
+    except ConfigValueCannotBeCoercedException as exc:
+        name, value = exc.field_name, exc.field_value
+        if name == "max_parallel_requests":
+            parallel_requests(value)  # raises its own sentence
+        if name == "lookback_days":
+            raise ValueError(
+                f"lookback_days must be a whole number of days such as 7, not '{value}'."
+            ) from None
+        raise ValueError(
+            f"{name} under [sources.github_billing] cannot be '{value}': it must be a "
+            f"{exc.hint.__name__ if hasattr(exc.hint, '__name__') else exc.hint}."
+        ) from None
