@@ -14,10 +14,20 @@ import pytest
 
 from pipelines.alerts import ALERTS_EXIT_CODE
 from pipelines.github_billing.budgets import budget_row
+from pipelines.runner import build_models
 from pipelines.simulator import Enterprise, Simulator
 from pipelines.simulator.budgets import month_to_date, user_states
 from pipelines.simulator.injections import BudgetCrossing, NewSku, RunawayUser, Spike
-from tests.conftest import TODAY, env_for, make_enterprise, query
+from pipelines.store import Store
+from tests.conftest import (
+    ENGINES,
+    TODAY,
+    env_for,
+    load_into,
+    make_enterprise,
+    postgres_store,
+    query,
+)
 from tests.test_cli import run_cli
 
 SPIKE_DAY = date(2026, 11, 10)  # a Tuesday
@@ -57,11 +67,30 @@ def planted_run(planted_sim: Simulator, tmp_path_factory: pytest.TempPathFactory
     return db, done
 
 
+@pytest.fixture(scope="module")
+def planted_postgres(
+    postgres_cluster: object, planted_sim: Simulator, tmp_path_factory: pytest.TempPathFactory
+) -> Store:
+    """The planted enterprise's whole history loaded into PostgreSQL and every model built."""
+    store = postgres_store(postgres_cluster, "planted", tmp_path_factory.mktemp("planted-pg"))
+    load_into(store, planted_sim, usage_exports=True)
+    build_models(store)
+    return store
+
+
+@pytest.fixture(params=ENGINES)
+def planted_db(request: pytest.FixtureRequest) -> Path | Store:
+    """The planted enterprise built on DuckDB (by `github-billing run`) or on PostgreSQL."""
+    if request.param == "duckdb":
+        return request.getfixturevalue("planted_run")[0]
+    return request.getfixturevalue("planted_postgres")
+
+
 def truth(sim: Simulator, kind: str) -> dict:
     return next(t for t in sim.enterprise.ground_truth()["injections"] if t["kind"] == kind)
 
 
-def flagged(db: Path, series_type: str, series_name: str) -> list[tuple]:
+def flagged(db: Path | Store, series_type: str, series_name: str) -> list[tuple]:
     return query(
         db,
         "select usage_date, anomaly_kind from marts.fct_cost_anomalies "
@@ -122,7 +151,6 @@ def test_budgets_page_on_has_next_page(
     simulator: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pipelines.github_billing import budgets
-    from tests.conftest import load_into
 
     monkeypatch.setattr(budgets, "BUDGETS_PER_PAGE", 3)
     load_into(tmp_path / "paged.duckdb", simulator, since="2026-11-20", until="2026-11-20")
@@ -133,8 +161,6 @@ def test_budgets_page_on_has_next_page(
 
 
 def test_budget_history_builds_up_one_snapshot_a_day(simulator: Simulator, tmp_path: Path) -> None:
-    from tests.conftest import load_into
-
     db = tmp_path / "history.duckdb"
     for today in ("2026-11-24", "2026-11-25", "2026-11-25"):  # the same day twice replaces it
         load_into(db, simulator, today=today, since="2026-11-20", until="2026-11-20")
@@ -165,7 +191,6 @@ def test_an_enterprise_without_budget_access_still_loads_its_usage(
     simulator: Simulator, tmp_path: Path
 ) -> None:
     from pipelines.simulator.server import Fault
-    from tests.conftest import load_into
 
     simulator.faults.append(Fault(path=r"/budgets$", status=404, times=1))
     result = load_into(
@@ -179,9 +204,9 @@ def test_an_enterprise_without_budget_access_still_loads_its_usage(
 
 
 def test_a_budget_crossing_is_reported_on_the_day_it_happened(
-    planted_sim: Simulator, planted_run: tuple
+    planted_sim: Simulator, planted_db: Path | Store
 ) -> None:
-    db, _ = planted_run
+    db = planted_db
     crossing = truth(planted_sim, "budget_crossing")
     ((crossed, stops, amount),) = query(
         db,
@@ -193,9 +218,9 @@ def test_a_budget_crossing_is_reported_on_the_day_it_happened(
 
 
 def test_budget_spend_is_githubs_rule_to_the_cent(
-    planted_sim: Simulator, planted_run: tuple
+    planted_sim: Simulator, planted_db: Path | Store
 ) -> None:
-    db, _ = planted_run
+    db = planted_db
     ent = planted_sim.enterprise
     spent = month_to_date(ent, ent.last_day)
     status = dict(
@@ -216,18 +241,18 @@ def test_budget_spend_is_githubs_rule_to_the_cent(
 
 
 def test_an_injected_spike_is_flagged_on_its_day_in_its_repository(
-    planted_sim: Simulator, planted_run: tuple
+    planted_sim: Simulator, planted_db: Path | Store
 ) -> None:
-    db, _ = planted_run
+    db = planted_db
     spike = truth(planted_sim, "spike")
     assert flagged(db, "repository", spike["series_name"]) == [(SPIKE_DAY, "spike")]
     assert (SPIKE_DAY, "spike") in flagged(db, "sku", "actions_linux")
 
 
 def test_a_runaway_user_is_flagged_from_the_first_day_in_their_own_series(
-    planted_sim: Simulator, planted_run: tuple
+    planted_sim: Simulator, planted_db: Path | Store
 ) -> None:
-    db, _ = planted_run
+    db = planted_db
     runaway = truth(planted_sim, "runaway_user")
     days = flagged(db, "seat_holder", runaway["series_name"])
     assert days[0] == (RUNAWAY_DAY, "spike")
@@ -242,27 +267,27 @@ def test_a_runaway_user_is_flagged_from_the_first_day_in_their_own_series(
 
 
 def test_a_sku_never_billed_before_is_a_new_cost_on_its_first_day(
-    planted_sim: Simulator, planted_run: tuple
+    planted_sim: Simulator, planted_db: Path | Store
 ) -> None:
-    db, _ = planted_run
+    db = planted_db
     new = truth(planted_sim, "new_sku")
     assert flagged(db, "sku", new["series_name"]) == [(NEW_SKU_DAY, "new_cost")]
 
 
-def test_an_ordinary_weekday_and_weekend_rhythm_raises_no_alert(built_db: Path) -> None:
+def test_an_ordinary_weekday_and_weekend_rhythm_raises_no_alert(built: Path | Store) -> None:
     # the shared enterprise: 200 days with quiet weekends, seats coming and going, included
     # usage running out early each month and the AI-credit switch on 2026-06-01
     weekends = query(
-        built_db,
+        built,
         "select avg(case when iso_day_of_week >= 6 then gross_amount end) "
         "/ avg(case when iso_day_of_week < 6 then gross_amount end) "
         "from intermediate.int_cost_series_days_filled where series_type = 'product' "
         "and series_name = 'actions'",
     )[0][0]
     assert weekends < 0.6  # the rhythm is there to see through
-    assert query(built_db, "select count(*) from marts.fct_cost_anomalies") == [(0,)]
-    assert query(built_db, "select count(*) from marts.fct_alerts") == [(0,)]
-    (days,) = query(built_db, "select count(distinct usage_date) from marts.fct_usage_costs")
+    assert query(built, "select count(*) from marts.fct_cost_anomalies") == [(0,)]
+    assert query(built, "select count(*) from marts.fct_alerts") == [(0,)]
+    (days,) = query(built, "select count(distinct usage_date) from marts.fct_usage_costs")
     assert days[0] >= 90
 
 
@@ -270,10 +295,10 @@ def test_an_ordinary_weekday_and_weekend_rhythm_raises_no_alert(built_db: Path) 
 
 
 def test_the_mid_month_forecast_is_within_five_percent_of_each_known_month(
-    built_db: Path,
+    built: Path | Store,
 ) -> None:
     rows = query(
-        built_db,
+        built,
         "select month_start_date, forecast_net_amount, forecast_low_amount, "
         "forecast_high_amount, actual_net_amount, forecast_error_percent "
         "from marts.fct_cost_forecasts where dimension_type = 'total' and not is_current "
@@ -287,9 +312,9 @@ def test_the_mid_month_forecast_is_within_five_percent_of_each_known_month(
         assert error == pytest.approx(100 * (forecast - actual) / actual, abs=Decimal("0.0001"))
 
 
-def test_the_running_month_is_forecast_for_every_dimension(built_db: Path) -> None:
+def test_the_running_month_is_forecast_for_every_dimension(built: Path | Store) -> None:
     rows = query(
-        built_db,
+        built,
         "select dimension_type, sum(forecast_net_amount), sum(month_to_date_net_amount), "
         "min(remaining_days) from marts.fct_cost_forecasts where is_current group by 1",
     )
@@ -383,7 +408,6 @@ def test_alert_sensitivity_is_configuration_passed_to_dbt(
 
     from pipelines import alert_settings
     from pipelines.config_check import known_keys
-    from pipelines.runner import build_models
 
     assert alert_settings.keys() <= known_keys()  # not refused as typos
     db = tmp_path / "wider.duckdb"
@@ -426,3 +450,13 @@ def test_the_cost_report_shows_budgets_the_forecast_and_anomalies(
     assert Decimal(truth(planted_sim, "budget_crossing")["budget_amount"]) in exact(html, "budgets")
     start = html.index('data-table="anomalies"')
     assert planted().repos[2] in html[start : html.index("</table>", start)]
+
+
+@pytest.mark.postgres
+def test_alerts_say_the_same_on_postgresql(planted_postgres: Store, planted_run: tuple) -> None:
+    credentials = planted_postgres.credentials.to_native_representation()  # type: ignore[attr-defined]
+    env = {"DESTINATION__POSTGRES__CREDENTIALS": credentials}
+    on_postgres = run_cli("alerts", "--destination", "postgres", env=env)
+    on_duckdb = run_cli("alerts", "--db", str(planted_run[0]), env={})
+    assert on_postgres.returncode == on_duckdb.returncode == ALERTS_EXIT_CODE, on_postgres.stderr
+    assert on_postgres.stdout == on_duckdb.stdout
