@@ -7,6 +7,7 @@ do not). Prints a table and writes JSON to bench/results/.
     python -m bench --size issue       # the issue's example enterprise (much longer)
     python -m bench --repos 3000 --days 200 --only P1,P4
     python -m bench --only P6          # parallel requests alone (< 1 minute; no history)
+    python -m bench --only P8          # the forecast's error by mid-month (~3 minutes)
     python -m bench --destination postgres   # P1 into PostgreSQL (a throwaway local server)
     python -m bench --only P7          # a 12-month backfill through exports vs the JSON plan
 """
@@ -33,13 +34,14 @@ from pipelines.github_billing.plan import CHECK_REQUESTS, requests_per_load
 from pipelines.github_billing.settings import DEFAULT_LOOKBACK_DAYS
 from pipelines.runner import pipelines_dir_for
 from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
+from pipelines.simulator.budgets import plan_shape
 from pipelines.simulator.exports import GenerationTime, wait_for_builds
 from pipelines.simulator.server import DEMO_TOKEN, RateLimit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 TODAY = date(2026, 11, 25)
-FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
+FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8")
 
 SIZES = {
     # ~2 minutes: every figure, small numbers (a smoke run: start-up costs swamp P1 and P4)
@@ -63,6 +65,10 @@ GITHUB_LIMIT = 5000  # requests per hour of a classic PAT
 P6_SIZE = EnterpriseSize(orgs=3, repos=20, seat_holders=50, cost_centers=8, days=40)
 P6_LATENCY = 0.03
 P6_PARALLEL = (2, 4)
+# P8: the month-end forecast as of the 15th of each complete month of a year's history, against
+# the month's actual total; the enterprise has the simulator's weekday rhythm and seat churn
+P8_SIZE = EnterpriseSize(orgs=5, repos=60, seat_holders=200, cost_centers=6, days=365)
+P8_GOAL_PERCENT = 5.0
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -142,6 +148,8 @@ class Bench:
             self.p6()
         if "P7" in self.only:
             self.p7()
+        if "P8" in self.only:
+            self.p8()
 
     def history_figures(self) -> None:
         """P1-P4 share one recorded history of the size's enterprise."""
@@ -267,7 +275,9 @@ class Bench:
     # -- P2: requests against the plan -----------------------------------------------------------
     def p2(self, history: dict[str, Any]) -> None:
         ent = self.enterprise
-        planned = requests_per_load(ent.size.days, len(ent.cost_centers), len(ent.seats_today()))
+        planned = requests_per_load(
+            ent.size.days, len(ent.cost_centers), len(ent.seats_today()), **plan_shape(ent)
+        )
         self.results["plan"] = {"requests": planned}
         log(f"history: {history['requests']:,} requests in {history['seconds']:.0f} s")
         if "P2" in self.only:
@@ -389,8 +399,9 @@ class Bench:
         real_work = result["seconds"] - result["paced_seconds"] / CLOCK_FACTOR
         latency = real_work / n
         big = self.enterprise
-        month = requests_per_load(30, len(big.cost_centers), len(big.seats_today()))
-        year = requests_per_load(365, len(big.cost_centers), len(big.seats_today()))
+        shape = plan_shape(big)
+        month = requests_per_load(30, len(big.cost_centers), len(big.seats_today()), **shape)
+        year = requests_per_load(365, len(big.cost_centers), len(big.seats_today()), **shape)
         self.results["p5"] = {
             **result,
             "limit": limit,
@@ -514,6 +525,62 @@ class Bench:
             f"requests, at most {result['max_in_flight']} in flight"
         )
         return result
+
+    # -- P8: the forecast's error by mid-month ----------------------------------------------
+    def p8(self) -> None:
+        size = P8_SIZE if self.opts.size != "quick" else replace(P8_SIZE, repos=20, days=150)
+        ent = Enterprise(slug="forecast-corp", seed=8, size=size, today=TODAY)
+        db = self.work / "forecast.duckdb"
+        log(f"P8: {size.days} days of {size.repos} repos loaded and built, forecasts backtested")
+        with Simulator(ent, rate_limit=RateLimit(limit=10**9)) as sim:
+            run_child(
+                "run",
+                {
+                    "base_url": sim.base_url,
+                    "token": DEMO_TOKEN,
+                    "enterprise": ent.slug,
+                    "db": str(db),
+                    "build": True,
+                    "source": {"today": TODAY.isoformat(), "start_date": ent.first_day.isoformat()},
+                },
+            )
+        import duckdb
+
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            months = con.execute(
+                "select month_start_date, as_of_date, forecast_net_amount, forecast_low_amount, "
+                "forecast_high_amount, actual_net_amount, forecast_error_percent "
+                "from marts.fct_cost_forecasts where dimension_type = 'total' and not is_current "
+                "order by month_start_date"
+            ).fetchall()
+        finally:
+            con.close()
+        errors = [abs(float(m[6])) for m in months]
+        within_band = sum(1 for m in months if m[3] <= m[5] <= m[4])
+        for month, as_of, forecast, _low, _high, actual, error in months:
+            log(
+                f"P8 {month:%Y-%m} as of {as_of}: {forecast:,.2f} vs {actual:,.2f} ({error:+.2f} %)"
+            )
+        worst = max(errors) if errors else float("nan")
+        self.results["p8"] = {
+            "months": [[str(v) for v in m] for m in months],
+            "worst_abs_error_percent": worst,
+            "mean_abs_error_percent": sum(errors) / len(errors) if errors else None,
+            "actual_within_band": within_band,
+        }
+        self.figures.append(
+            Figure(
+                "P8 forecast error by mid-month",
+                f"worst {worst:.2f} %, mean {sum(errors) / max(len(errors), 1):.2f} % over "
+                f"{len(months)} months (actual in the band {within_band}/{len(months)})",
+                f"the actual month-end total ({P8_GOAL_PERCENT:.0f} % goal)",
+                worst / P8_GOAL_PERCENT,
+                f"<= {P8_GOAL_PERCENT:.0f} %",
+                bool(errors) and worst <= P8_GOAL_PERCENT,
+                note=f"as of the 15th; {size.repos} repos, {size.seat_holders} seat holders",
+            )
+        )
 
 
 def p7_backfill(size: EnterpriseSize, work: Path) -> dict[str, Any]:

@@ -156,8 +156,12 @@ def _run(store: Any, cfg: Any, request: RunRequest) -> int:
 
 
 def _checked_load(store: Any, cfg: Any, client: Any, request: RunRequest, record: Any) -> int:
-    from pipelines import bi_publish, progress, runner, summary
+    from pipelines import alert_settings, bi_publish, progress, runner, summary
 
+    try:
+        alert_vars = alert_settings.dbt_vars()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     report = _check(client)
     record.outcome, record.error = "error", " ".join(report.problems) or None
     if not report.ok:
@@ -190,6 +194,7 @@ def _checked_load(store: Any, cfg: Any, client: Any, request: RunRequest, record
                     full_refresh=request.full_refresh,
                     callbacks=[on_dbt_event],
                     lookback_days=cfg.lookback_days,
+                    dbt_vars=alert_vars,
                 )
             print("dbt build: all models and tests passed.")
             if _is_duckdb(store):
@@ -204,6 +209,10 @@ def _checked_load(store: Any, cfg: Any, client: Any, request: RunRequest, record
     # a report to retry next run does not fail the run, but `status` shows it
     record.outcome, record.error = "success", " ".join(client.warnings) or None
     print(summary.render(store))
+    if request.build:
+        from pipelines.alerts import count_line
+
+        print(count_line(store))
     return 0
 
 
@@ -505,6 +514,10 @@ def build_parser() -> argparse.ArgumentParser:
     from pipelines.focus_export import add_command as add_focus_export
 
     add_focus_export(p.add_subparsers(dest="export_format", required=True))
+
+    from pipelines.alerts import add_command as add_alerts
+
+    add_alerts(sub, add_store_options)
 
     p = sub.add_parser("status", help="connection health: Pending Data, Healthy, Stale or Error")
     add_store_options(p)

@@ -12,12 +12,14 @@ SECTION_ENV_PREFIX = "SOURCES__GITHUB_BILLING__"
 
 def known_keys() -> set[str]:
     """The source's configuration and the run's settings (both under the section)."""
+    from pipelines import alert_settings
     from pipelines.github_billing.config import GitHubBillingConfiguration
     from pipelines.settings import RunSettings
 
     return {
         *GitHubBillingConfiguration.get_resolvable_fields(),
         *RunSettings.get_resolvable_fields(),
+        *alert_settings.keys(),
     }
 
 

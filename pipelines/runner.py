@@ -178,13 +178,15 @@ def build_models(
     callbacks: list[Callable[[Any], None]] | None = None,
     window: Window | None = None,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
+    dbt_vars: dict[str, Any] | None = None,
 ) -> None:
     """`dbt build` (models, seeds and data tests); raise RunFailed with a sentence.
 
-    The seat-day chain rebuilds `window` (by default the days changed since its last build and
-    the last `lookback_days` built days, `rebuild_window`). `lookback_days` is the load's, which
-    dbt's var of the same name follows. Unit tests check the SQL, not the data, and need every
-    raw table to exist: like dbt advises, they run in the test suite, not in production builds.
+    The seat-day chain rebuilds `window` (by default the days changed since its last build,
+    `rebuild_window`). Unit tests check the SQL, not the data, and need every raw table to
+    exist (an enterprise without cost centers has none of theirs): like dbt advises, they run
+    in the test suite, not in production builds. `lookback_days` is the load's, which dbt's var
+    of the same name follows; `dbt_vars` are other vars (the alert settings).
     """
     window = window or rebuild_window(target, full_refresh, lookback_days)
     args = [
@@ -192,14 +194,8 @@ def build_models(
         "unit_test",
         *(["--select", *select] if select else []),
         *(["--full-refresh"] if full_refresh else []),
-        # the models rebuild the days the load re-checks; dbt_project.yml's default is the
-        # loader's, so the default passes nothing (changed vars make dbt parse afresh)
-        *(
-            ["--vars", json.dumps({"lookback_days": int(lookback_days)})]
-            if int(lookback_days) != DEFAULT_LOOKBACK_DAYS
-            else []
-        ),
         *(window.dbt_args() if window else []),
+        *_vars_args(lookback_days, dbt_vars or {}),
     ]
     # a microbatch model reports a failed batch's error only in dbt's events
     out_of_sync: list[bool] = []
@@ -223,6 +219,16 @@ def build_models(
             + (f": {result.exception}" if result.exception else "")
             + "; the raw data is loaded and kept: run `make dbt ARGS=build` to see the details."
         )
+
+
+def _vars_args(lookback_days: int, others: dict[str, Any]) -> list[str]:
+    """One --vars for dbt. The models rebuild the days the load re-checks; dbt_project.yml's
+    defaults are the loader's and the alerts', so defaults pass nothing (changed vars make dbt
+    parse afresh)."""
+    values = dict(others)
+    if int(lookback_days) != DEFAULT_LOOKBACK_DAYS:
+        values["lookback_days"] = int(lookback_days)
+    return ["--vars", json.dumps(values)] if values else []
 
 
 def _out_of_sync(result: Any) -> bool:

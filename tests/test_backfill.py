@@ -28,6 +28,7 @@ from pipelines.github_billing.plan import (
 )
 from pipelines.runner import build_models
 from pipelines.simulator import Enterprise, Simulator
+from pipelines.simulator.budgets import plan_shape
 from pipelines.simulator.enterprise import NO_COST_CENTER
 from tests.conftest import SMALL, TODAY, load_into, make_enterprise, query
 
@@ -174,10 +175,14 @@ def test_a_400_day_backfill_loads_through_reports_with_the_planned_requests_and_
             cost_centers=len(ent.cost_centers),
             seats=len(ent.seats_today()),
             polls=sim.exports.processing_polls + 1,
+            **plan_shape(ent),
         )
         assert len(sim.requests) == result.requests_made == planned
-        json_plan = requests_per_load(400, len(ent.cost_centers), len(ent.seats_today()))
-        assert planned == 202 and json_plan == 4_003  # 5 partitions, 1 seat page
+        json_plan = requests_per_load(
+            400, len(ent.cost_centers), len(ent.seats_today()), **plan_shape(ent)
+        )
+        # 5 partitions, 1 seat page, 3 budget pages (the list, 2 multi-user budgets' states)
+        assert planned == 205 and json_plan == 4_006
         assert_raw_is_truth(db, ent, first, last)
         paths = dict(query(db, f"select source_path, count(*) from {RAW}.usage_items group by 1"))
         assert set(paths) == {"summarized_report", "usage_api"}
@@ -205,7 +210,7 @@ def test_a_400_day_backfill_loads_through_reports_with_the_planned_requests_and_
         load_into(twin, sim, start_date=first.isoformat(), lookback_days=LOOKBACK)
         assert after_reports == requests_log(sim)
     assert len(after_reports) == requests_per_later_run(
-        1, LOOKBACK + 1, 0, len(ent.cost_centers), len(ent.seats_today())
+        1, LOOKBACK + 1, 0, len(ent.cost_centers), len(ent.seats_today()), **plan_shape(ent)
     )
 
 

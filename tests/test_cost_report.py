@@ -27,6 +27,7 @@ CHARTS = [
     "chart-copilot-models",
     "chart-actions-repositories",
     "chart-actions-skus",
+    "chart-forecast-cost-centers",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "dbt_project" / "target"
 

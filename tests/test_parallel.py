@@ -20,6 +20,7 @@ from pipelines.github_billing.plan import requests_per_load
 from pipelines.runner import RunFailed, make_pipeline
 from pipelines.simulator import Simulator
 from pipelines.simulator import faults as f
+from pipelines.simulator.budgets import plan_shape
 from pipelines.simulator.server import DEMO_TOKEN, RateLimit
 from tests.conftest import TODAY, load_into, make_enterprise, query
 from tests.test_rate_limit import FakeClock, backfill
@@ -154,7 +155,7 @@ def test_no_more_requests_are_in_flight_than_the_setting_allows(
         result = load_into(tmp_path / "f.duckdb", sim, **window(max_parallel_requests=parallel))
         assert sim.max_in_flight == parallel  # reached, never passed
     ent = sim.enterprise
-    planned = requests_per_load(6, len(ent.cost_centers), len(ent.seats_today()))
+    planned = requests_per_load(6, len(ent.cost_centers), len(ent.seats_today()), **plan_shape(ent))
     assert len(sim.requests) == result.requests_made == planned  # type: ignore[attr-defined]
 
 

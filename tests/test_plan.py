@@ -9,6 +9,7 @@ import pytest
 
 from pipelines.github_billing.plan import requests_per_later_run, requests_per_load
 from pipelines.simulator import Simulator
+from pipelines.simulator.budgets import plan_shape
 from tests.conftest import TODAY, load_into
 
 
@@ -31,16 +32,25 @@ def test_a_load_sends_exactly_the_planned_requests(
         cost_centers=len(ent.cost_centers),
         seats=len(ent.seats_today()),
         per_page=100,
+        **plan_shape(ent),
     )
     assert len(simulator.requests) == result.requests_made == planned  # type: ignore[attr-defined]
-    assert planned == 2 + 2 * 6 * 5 + 1
+    # ... + 1 seat page + 1 budget page + the user states of 2 multi-user budgets
+    assert planned == 2 + 2 * 6 * 5 + 1 + 1 + 2
 
 
 def test_the_plan_grows_with_days_partitions_and_seat_pages() -> None:
-    assert requests_per_load(days=1, cost_centers=0, seats=0) == 2 + 2 + 1
+    # one budget page even when there is no budget
+    assert requests_per_load(days=1, cost_centers=0, seats=0) == 2 + 2 + 1 + 1
     # the README's nightly run: 8 days (7 lookback + 1), 50 cost centers, 10,000 seats
-    assert requests_per_load(days=8, cost_centers=50, seats=10_000) == 2 + 816 + 100
-    assert requests_per_load(days=365, cost_centers=50, seats=250, per_page=100) == 2 + 37_230 + 3
+    assert requests_per_load(days=8, cost_centers=50, seats=10_000) == 2 + 816 + 100 + 1
+    assert requests_per_load(days=365, cost_centers=50, seats=250, per_page=100) == (
+        2 + 37_230 + 3 + 1
+    )
+    # 150 budgets (2 pages), two multi-user ones over 250 and 40 users (3 + 1 pages)
+    assert requests_per_load(1, 0, 0, budgets=150, multi_user_budget_users=[250, 40]) == (
+        2 + 2 + 1 + 2 + 4
+    )
 
 
 @pytest.mark.parametrize("parallel", [1, 4], ids=["serial", "parallel"])
@@ -62,8 +72,9 @@ def test_a_later_run_sends_the_new_days_the_checks_and_the_drifted_days(
         drifted_days=1,
         cost_centers=len(ent.cost_centers),
         seats=len(ent.seats_today()),
+        **plan_shape(ent),
     )
     assert len(simulator.requests) == result.requests_made == planned  # type: ignore[attr-defined]
     # the README's nightly run at 50 cost centers: 1 new day, the newest loaded day and the 7
-    # before it checked, none drifted (plus the 3 requests of `check`: 215)
-    assert requests_per_later_run(1, 8, 0, 50, 10_000) == 2 + 102 + 100 + 8
+    # before it checked, none drifted, one budget page (plus the 3 requests of `check`: 216)
+    assert requests_per_later_run(1, 8, 0, 50, 10_000) == 2 + 102 + 100 + 8 + 1

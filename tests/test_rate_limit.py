@@ -10,6 +10,7 @@ from pipelines.github_billing import GitHubClient
 from pipelines.github_billing.plan import requests_per_load
 from pipelines.runner import load
 from pipelines.simulator import Simulator
+from pipelines.simulator.budgets import plan_shape
 from pipelines.simulator.server import DEMO_TOKEN, RateLimit
 from tests.conftest import TODAY, make_enterprise
 
@@ -54,7 +55,10 @@ def test_a_backfill_beyond_the_budget_waits_for_the_reset_instead_of_failing(
         backfill(tmp_path / "paced.duckdb", client, days=3)
         statuses = [r.status for r in sim.requests]
     planned = requests_per_load(
-        3, len(sim.enterprise.cost_centers), len(sim.enterprise.seats_today())
+        3,
+        len(sim.enterprise.cost_centers),
+        len(sim.enterprise.seats_today()),
+        **plan_shape(sim.enterprise),
     )
     assert len(statuses) == planned > budget.limit
     assert set(statuses) == {200}  # no 403: the client never ran the budget dry

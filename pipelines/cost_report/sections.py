@@ -439,6 +439,8 @@ def _test_block(tests: TestRun | None) -> Block:
 
 def build(reader: MartsReader) -> tuple[list[Figure], list[Section]]:
     """The headline and every section, with one colour map per dimension for all charts."""
+    from pipelines.cost_report import outlook  # its sections are built of this module's blocks
+
     product_colours = colour_map(p for _, p, _ in reader.monthly_net_by_product())
     cost_center_colours = colour_map(c for _, c, _ in reader.monthly_net_by_cost_center())
     model_colours = colour_map(m for _, m, _ in reader.monthly_net_by_model())
@@ -449,5 +451,8 @@ def build(reader: MartsReader) -> tuple[list[Figure], list[Section]]:
         spenders(reader),
         copilot(reader, model_colours),
         actions(reader, sku_colours),
+        outlook.budgets(reader),
+        outlook.forecast(reader),
+        outlook.anomalies(reader),
         data_quality(reader),
     ]

@@ -5,8 +5,9 @@ Resources: `billing_accounts` (the account itself), `usage_items` (daily, per co
 partition), `premium_request_usage` and `ai_credit_usage` (daily, per partition, by model),
 `copilot_seats` (daily snapshots), `cost_centers` and `cost_center_resources` (active and
 deleted); from GitHub's usage-report exports, `copilot_user_usage` (per user and model) and
-`detailed_usage` (per user, repository and workflow). An organization account has no cost
-centers and no exports: its `copilot_user_usage` comes from the `user=` filter instead.
+`detailed_usage` (per user, repository and workflow); daily snapshots of `budgets`,
+`budget_user_states` and `cost_center_pool_states` (budgets.py). An organization account has
+no cost centers, exports or budgets API: its `copilot_user_usage` comes from the `user=` filter.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 import dlt
 from dlt.sources import DltResource
 
+from pipelines.github_billing import budgets as b
 from pipelines.github_billing import resources as r
 from pipelines.github_billing.accounts import BillingAccount
 from pipelines.github_billing.backfill import Backfill
@@ -86,6 +88,7 @@ def github_billing(
     usage_exports: bool = True,
     backfill_via_exports: bool = True,
     max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS,
+    load_budgets: bool = True,
     export_poll_seconds: float = EXPORT_POLL_SECONDS,
     export_timeout_seconds: float = EXPORT_TIMEOUT_SECONDS,
     rate_limit_floor_seconds: float = 60.0,
@@ -113,6 +116,9 @@ def github_billing(
             Off, or without the export API (403/404), every day goes through the JSON plan.
         max_parallel_requests: day and cost-center requests (usage, premium requests, AI
             credits) out at once, 1 to 4; 1 (the default) sends them one at a time.
+        load_budgets: also snapshot budgets, multi-user budgets' user states and cost centers'
+            AI-credit pools (1 request per 100 budgets, 1 per 100 users of each multi-user
+            budget).
         export_poll_seconds / export_timeout_seconds: the first wait between polls of a
             usage report (doubling to a minute), and how long a report may take.
         rate_limit_floor_seconds: the first wait after a rate limit with no reset time (the
@@ -172,6 +178,11 @@ def github_billing(
         model_usage("ai_credit_usage", ai_credits=True),
         resource(r.copilot_seats, "copilot_seats")(api, window, int(seats_per_page)),
     ]
+    # Budgets are an enterprise API; an organization's tables stay empty.
+    budget_tables = _budget_resources(
+        api, directory, today_date, load_budgets and not account.is_organization
+    )
+    resources += budget_tables
     for name, family in (("copilot_user_usage", "copilot"), ("detailed_usage", "detailed")):
         # Per-workflow usage exists in the detailed exports only, which organizations lack;
         # their per-user Copilot usage comes through user= (report_usage knows).
@@ -185,3 +196,23 @@ def github_billing(
         else:  # the tables still exist, for dbt and for `github-billing import`
             resources.append(resource(r.empty_table, name)())
     return resources
+
+
+def _budget_resources(
+    api: GitHubClient, directory: r.CostCenterDirectory, today: date, load: bool
+) -> list[DltResource]:
+    """Daily snapshots (merged on snapshot_date): a re-run the same day replaces that day. Off
+    (`load_budgets`), the tables are still created, empty, for dbt."""
+    names = ("budgets", "budget_user_states", "cost_center_pool_states")
+    if not load:
+        return [resource(r.empty_table, name)() for name in names]
+    budgets = b.BudgetDirectory(api)
+    now = datetime.now(UTC)
+    return [
+        resource(b.budgets, "budgets")(budgets, today, now),
+        resource(b.budget_user_states, "budget_user_states")(budgets, today, now),
+        resource(
+            lambda: b.cost_center_pool_states(directory.all(), today, now),
+            "cost_center_pool_states",
+        )(),
+    ]

@@ -99,6 +99,8 @@ class GitHubBillingConfiguration(BaseConfiguration):
     backfill_via_exports: bool = True
     max_parallel_requests: int = DEFAULT_MAX_PARALLEL_REQUESTS
     seats_per_page: int = SEATS_PER_PAGE
+    # snapshot budgets, their user states and cost centers' AI-credit pools (budgets.py)
+    load_budgets: bool = True
     # usage-report exports: the first poll's wait (doubling to a minute) and when to give up
     export_poll_seconds: float = EXPORT_POLL_SECONDS
     export_timeout_seconds: float = EXPORT_TIMEOUT_SECONDS
@@ -132,6 +134,7 @@ class GitHubBillingConfiguration(BaseConfiguration):
             "backfill_via_exports": self.backfill_via_exports,
             "max_parallel_requests": self.max_parallel_requests,
             "seats_per_page": self.seats_per_page,
+            "load_budgets": self.load_budgets,
             "export_poll_seconds": self.export_poll_seconds,
             "export_timeout_seconds": self.export_timeout_seconds,
         }

@@ -272,6 +272,51 @@ TABLES: dict[str, RawTable] = {
             *(Column(name, "bigint") for name in TOKENS),
             Column("is_transition_backfill", "bool"),
         ),
+        # Budgets (budgets.py): daily snapshots merged on snapshot_date, so each run replaces
+        # its own day and the history of amounts and settings builds up.
+        RawTable(
+            "budgets",
+            (
+                _key("snapshot_date", "date"),
+                _key("budget_id"),
+                *_text("budget_type", "budget_scope", "budget_entity_name", "budget_user"),
+                *_text("budget_product_sku", "budget_product_skus_raw"),
+                *_money("budget_amount"),
+                Column("prevent_further_usage", "bool"),
+                Column("will_alert", "bool"),
+                *_text("alert_recipients"),
+                *_money("consumed_amount"),
+                Column("expires_at", "timestamp"),
+                _EXTRACTED_AT,
+            ),
+            load="delete-insert",
+            merge_key=("snapshot_date",),
+        ),
+        RawTable(
+            "budget_user_states",
+            (
+                _key("snapshot_date", "date"),
+                _key("budget_id"),
+                _key("user_login"),
+                *_money("consumed_amount", "target_amount"),
+                *_text("override_budget_id"),
+                _EXTRACTED_AT,
+            ),
+            load="delete-insert",
+            merge_key=("snapshot_date",),
+        ),
+        RawTable(
+            "cost_center_pool_states",
+            (
+                _key("snapshot_date", "date"),
+                _key("cost_center_id"),
+                Column("ai_credit_pool_enabled", "bool"),
+                *_money("ai_credit_pool_target_amount", "ai_credit_pool_current_amount"),
+                _EXTRACTED_AT,
+            ),
+            load="delete-insert",
+            merge_key=("snapshot_date",),
+        ),
         _report_usage(
             "detailed_usage",
             _key("repository_name"),

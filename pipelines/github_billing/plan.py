@@ -7,6 +7,8 @@ active or deleted), and the premium-request / AI-credit endpoints likewise, one 
     2 (cost centers: active, deleted) + days x partitions (usage)
       + days x partitions (premium requests to 2026-05-31, AI credits from 2026-06-01)
       + ceil(seats / per_page) (seat pages, at least one)
+      + ceil(budgets / 100) (budget pages, at least one)
+      + sum over multi-user budgets of ceil(users / 100) (user-state pages, at least one each)
 
 and `github-billing check` adds 3 (rate_limit, cost centers, one seat). Tests hold the source to
 this number; `make bench` reports the requests a run made against it (P2).
@@ -19,10 +21,12 @@ by partition, only when its totals drifted (`drift.py`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 
 from pipelines.github_billing.settings import (
     AI_CREDITS_START,
+    BUDGETS_PER_PAGE,
     PREMIUM_REQUEST_REPORTS_FROM,
     REPORT_MAX_DAYS,
     SEATS_PER_PAGE,
@@ -30,13 +34,32 @@ from pipelines.github_billing.settings import (
 )
 
 
+def budget_requests(budgets: int, multi_user_budget_users: Sequence[int] = ()) -> int:
+    """Requests of the budget snapshots: the budget list, then each multi-user budget's user
+    states (`multi_user_budget_users`: the users each one covers)."""
+    pages = max(1, math.ceil(budgets / BUDGETS_PER_PAGE))
+    return pages + sum(
+        max(1, math.ceil(users / BUDGETS_PER_PAGE)) for users in multi_user_budget_users
+    )
+
+
 def requests_per_load(
-    days: int, cost_centers: int, seats: int, per_page: int = SEATS_PER_PAGE
+    days: int,
+    cost_centers: int,
+    seats: int,
+    per_page: int = SEATS_PER_PAGE,
+    budgets: int = 0,
+    multi_user_budget_users: Sequence[int] = (),
 ) -> int:
     """Requests of one load of `days` days for an enterprise with `cost_centers` cost centers
-    (active and deleted) and `seats` seat assignments."""
+    (active and deleted), `seats` seat assignments and `budgets` budgets."""
     partitions = cost_centers + 1  # usage in no cost center is a partition of its own
-    return 2 + 2 * days * partitions + max(1, math.ceil(seats / per_page))
+    return (
+        2
+        + 2 * days * partitions
+        + max(1, math.ceil(seats / per_page))
+        + budget_requests(budgets, multi_user_budget_users)
+    )
 
 
 CHECK_REQUESTS = 3  # rate_limit, cost centers, one seat
@@ -49,10 +72,15 @@ def requests_per_later_run(
     cost_centers: int,
     seats: int,
     per_page: int = SEATS_PER_PAGE,
+    budgets: int = 0,
+    multi_user_budget_users: Sequence[int] = (),
 ) -> int:
     """Requests of a run after the first: its new days read in full, one summary request per
     looked-back day, and the days whose summary drifted read again in full."""
-    return requests_per_load(new_days + drifted_days, cost_centers, seats, per_page) + checked_days
+    load = requests_per_load(
+        new_days + drifted_days, cost_centers, seats, per_page, budgets, multi_user_budget_users
+    )
+    return load + checked_days
 
 
 def requests_per_export_backfill(
@@ -63,11 +91,13 @@ def requests_per_export_backfill(
     polls: int,
     files: int = 1,
     per_page: int = SEATS_PER_PAGE,
+    budgets: int = 0,
+    multi_user_budget_users: Sequence[int] = (),
 ) -> int:
     """Requests of a load whose `report_days` (new days older than the JSON window) come from
     usage-report exports (`backfill.py`) and whose `json_days` go through the JSON plan:
 
-        2 (cost centers) + ceil(seats / per_page)
+        2 (cost centers) + ceil(seats / per_page) + budget pages
           + (Rs + Rm) x (1 + polls + files)   summarized reports (a year each) for usage_items,
                                               premium_request / ai_credit reports (a calendar
                                               month each) for the by-model tables
@@ -91,6 +121,7 @@ def requests_per_export_backfill(
     return (
         2
         + max(1, math.ceil(seats / per_page))
+        + budget_requests(budgets, multi_user_budget_users)
         + (summarized + by_model) * (1 + polls + files)
         + len(summary_periods(report_days))
         + (2 * json_days + premium_on_json) * partitions

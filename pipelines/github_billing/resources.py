@@ -156,7 +156,7 @@ def _has_held_rows() -> bool:
     return table is not None and has_table_seen_data(table)
 
 
-def _create_table() -> Iterator[Any]:
+def create_table() -> Iterator[Any]:
     """On the resource's first load, the item that has dlt create its table with no rows.
     dlt creates a table only for rows it loads, and an enterprise may have none for a table
     (no cost centers, no Copilot seats, no usage before the AI-credit switch): created empty,
@@ -169,7 +169,7 @@ def _create_table() -> Iterator[Any]:
 def empty_table() -> Iterator[Any]:
     """A resource of no rows for a table this run does not read (the export tables when
     exports are off, the API's tables in an import): it creates the table if missing."""
-    yield from _create_table()
+    yield from create_table()
 
 
 def _cursor_start(cursor: dlt.sources.incremental[date], window: LoadWindow) -> date:
@@ -375,7 +375,7 @@ def model_usage(
         first = max(first, window.settled_after(newest))
     loaded = drift.LoadedTotals(dlt.current.resource_state())
     tombstones = _has_held_rows()
-    yield from _create_table()
+    yield from create_table()
     day_net: dict[date, Decimal] = {}
     candidates = (
         day
@@ -432,7 +432,7 @@ def copilot_seats(
     snapshot: history builds up run after run, so removed seats keep their seat-days."""
     extracted_at = _now()
     path = client.path(SEATS_PATH)
-    yield from _create_table()
+    yield from create_table()
     for page in client.get_pages(path, params={"per_page": per_page, "page": 1}):
         yield _shaped(
             lambda seat: rows.seat_row(seat, window.today, extracted_at),
@@ -457,14 +457,14 @@ def billing_accounts(api: GitHubClient) -> Iterator[dict[str, Any]]:
 
 
 def cost_centers(directory: CostCenterDirectory) -> Iterator[Any]:
-    yield from _create_table()
+    yield from create_table()
     extracted_at = _now()
     for center in directory.all():
         yield rows.cost_center_row(center, extracted_at)
 
 
 def cost_center_resources(directory: CostCenterDirectory) -> Iterator[Any]:
-    yield from _create_table()
+    yield from create_table()
     for center in directory.all():
         yield from rows.cost_center_resource_rows(center)
 
@@ -484,7 +484,7 @@ def report_usage(
     so the next run asks again from there (minus the lookback)."""
     table = COPILOT_USER_USAGE if report_family == "copilot" else DETAILED_USAGE
     tombstones = _has_held_rows()
-    yield from _create_table()
+    yield from create_table()
     if not client.account.has_exports:  # an organization: its per-user usage is user= only
         reason = "Organization accounts have no usage-report exports"
         yield from _user_usage_fallback(client, window, _cursor_start(usage_date, window), reason)

@@ -54,6 +54,10 @@ ORG_SUMMARY_PATH = ORGANIZATION_BILLING_PATH + "/usage/summary"
 ORG_PREMIUM_REQUEST_PATH = ORGANIZATION_BILLING_PATH + "/premium_request/usage"
 ORG_AI_CREDIT_PATH = ORGANIZATION_BILLING_PATH + "/ai_credit/usage"
 ORG_SEATS_PATH = "/orgs/{organization}/copilot/billing/seats"
+BUDGETS_PATH = ENTERPRISE_PATH + "/settings/billing/budgets"
+USER_STATES_PATH = BUDGETS_PATH + "/{budget_id}/user-states"
+# GitHub's maximum page size for budgets and user states (its default is 10)
+BUDGETS_PER_PAGE = 100
 
 # Usage-report exports: GitHub builds one report per account at a time, of at most 31 days
 # (detailed, premium_request, ai_credit). Polls wait EXPORT_POLL_SECONDS, doubling up to

@@ -19,7 +19,10 @@ from decimal import Decimal
 from functools import cached_property
 
 from pipelines.github_billing import catalogue
+from pipelines.simulator import injections as injected
+from pipelines.simulator.budgets import Budget, standard_budgets
 from pipelines.simulator.dialects import Dialect, dialect_for
+from pipelines.simulator.injections import Injection
 from pipelines.simulator.usage import (
     AI_CREDIT,
     METERED,
@@ -156,6 +159,11 @@ class Enterprise:
     # days after the deleted cost center's deletion when a new one takes its name and its
     # resources (GitHub's reports then name two cost centers alike); None: never
     name_reused_after: int | None = None
+    # weekends are quieter (people push and prompt less): the rhythm anomaly detection and the
+    # forecast must see through
+    weekly_rhythm: bool = True
+    # spikes, runaway users, new SKUs, budget crossings (`injections.py`), with ground truth
+    injections: list[Injection] = field(default_factory=list)
 
     @cached_property
     def spelling(self) -> Dialect:
@@ -396,27 +404,33 @@ class Enterprise:
         date_text = day.isoformat() if style < 0.5 else f"{day.isoformat()}T00:00:00Z"
         # Included minutes and storage run out early in the month: discounts on days 1-3.
         included = day.day <= 3
+        # the draws stay the same on every day, so a quiet weekend changes no other day's figures
+        quiet = 0.35 if self.weekly_rhythm and day.weekday() >= 5 else 1.0
         per_repo = [m for m in METERED if m.per == "repo"]
         for repo in self.repos:
             org = repo.split("/")[0]
             partition = _partition(self.usage_cost_center(org, repo, day))
             public = repo in self.public_repos
             for metered in per_repo:
-                if rng.random() < metered.chance:
+                if rng.random() < metered.chance * quiet:
                     free = metered.is_free(public, included)
                     usage.add_metered(rng, date_text, partition, org, repo, metered, free)
         per_org = [m for m in METERED if m.per == "org"]
         for org in self.orgs:
             partition = _partition(self.usage_cost_center(org, None, day))
             for metered in per_org:
-                if rng.random() < metered.chance:
+                if rng.random() < metered.chance * quiet:
                     free = metered.is_free(False, included)
                     usage.add_metered(rng, date_text, partition, org, None, metered, free)
-        self._add_copilot(usage, rng, date_text, day)
+        self._add_copilot(usage, rng, date_text, day, quiet)
+        injected.apply(self, usage, day, date_text)
+        usage.add_copilot_usage_lines(date_text)
         usage.withdraw(self.withdrawn.get(day, frozenset()))
         return usage
 
-    def _add_copilot(self, usage: DayUsage, rng: random.Random, date_text: str, day: date) -> None:
+    def _add_copilot(
+        self, usage: DayUsage, rng: random.Random, date_text: str, day: date, quiet: float
+    ) -> None:
         days_in_month = calendar.monthrange(day.year, day.month)[1]
         seats: dict[tuple[str, CostCenter | None, str], int] = defaultdict(int)
         credits = day >= AI_CREDITS_START
@@ -427,7 +441,7 @@ class Enterprise:
             active = grant.last_activity_on is not None and (
                 day <= grant.last_activity_on or rng.random() < 0.02
             )
-            if not active or rng.random() < 0.3:
+            if not active or rng.random() < 1 - 0.7 * quiet:
                 continue
             cc = self.user_cost_center(grant, day)
             for model, multiplier in models:
@@ -448,7 +462,12 @@ class Enterprise:
             qty = q9(Decimal(count) / days_in_month)
             product = usage.dialect.product("copilot", rng)
             usage.add_seats(date_text, _partition(cc), org, plan, qty, product)
-        usage.add_copilot_usage_lines(date_text)
+
+    # -- budgets (budgets.py) -----------------------------------------------------------------
+    @cached_property
+    def budgets(self) -> list[Budget]:
+        """The enterprise's budgets: a standard set of every scope, plus injected crossings."""
+        return standard_budgets(self) + injected.crossing_budgets(self)
 
     # -- derived views ------------------------------------------------------------------------
     def partitions(self) -> list[str]:
@@ -492,6 +511,7 @@ class Enterprise:
             "net_total": str(total),
             "net_by_product": {k: str(v) for k, v in sorted(per_product.items())},
             "by_day": per_day,
+            "injections": injected.ground_truth(self),
         }
 
 

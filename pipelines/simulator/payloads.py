@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from pipelines.github_billing import catalogue
+from pipelines.simulator import budgets
 from pipelines.simulator.enterprise import CostCenter, Enterprise, Grant
 from pipelines.simulator.usage import NO_COST_CENTER, DayUsage
 
@@ -130,8 +131,7 @@ def cost_center_json(ent: Enterprise, cc: CostCenter) -> dict[str, Any]:
         "name": cc.name,
         "state": "deleted" if deleted else "active",
         "azure_subscription": None,
-        "ai_credit_pool_enabled": False,
-        "ai_credit_pool_state": {"target_amount": None, "current_amount": None},
+        **budgets.pool_state(ent, cc),
         # GitHub lists no members for a deleted cost center
         "resources": [] if deleted else [{"type": k, "name": n} for k, n in cc.resources],
     }

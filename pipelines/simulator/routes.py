@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from pipelines.simulator import exports
+from pipelines.simulator import budget_routes, exports
 from pipelines.simulator.gate import Admitted, admit
 from pipelines.simulator.payloads import (
     BadRequest,
@@ -52,7 +52,7 @@ def route(
         status, payload, extra = exports.download(sim, download.group(1), int(download.group(2)))
         return status, payload, {**headers, **extra}
     routes = ORGANIZATION_ROUTES if sim.enterprise.is_organization else ROUTES
-    handler = routes.get((method, re.sub(r"/[0-9a-f-]{36}$", "/{id}", rest)))
+    handler = routes.get((method, re.sub(r"/[0-9a-f-]{36}(?=/|$)", "/{id}", rest)))
     if handler is None:
         return error(404, "Not Found", headers)
     try:
@@ -229,6 +229,9 @@ ROUTES: dict[tuple[str, str], Handler] = {
     ("GET", "/settings/billing/cost-centers"): _cost_centers,
     ("GET", "/settings/billing/cost-centers/{id}"): _cost_center,
     ("GET", "/copilot/billing/seats"): _seats,
+    ("GET", "/settings/billing/budgets"): budget_routes.list_budgets,
+    ("GET", "/settings/billing/budgets/{id}"): budget_routes.get_budget,
+    ("GET", "/settings/billing/budgets/{id}/user-states"): budget_routes.user_states,
     ("POST", "/settings/billing/reports"): exports.create_report,
     ("GET", "/settings/billing/reports"): exports.list_reports,
     ("GET", "/settings/billing/reports/{id}"): exports.get_report,
