@@ -269,8 +269,8 @@ def test_a_failed_or_stuck_report_falls_back_to_json_without_losing_or_doubling_
         assert len(fell_back) == 1  # the one table whose report failed, read through JSON
 
         # stuck: the wait runs out, that report's days and the later ones go to JSON
-        monkeypatch.setenv("GITHUB_BILLING_EXPORT_POLL_SECONDS", "0.02")
-        monkeypatch.setenv("GITHUB_BILLING_EXPORT_TIMEOUT_SECONDS", "0.2")
+        monkeypatch.setenv("SOURCES__GITHUB_BILLING__EXPORT_POLL_SECONDS", "0.02")
+        monkeypatch.setenv("SOURCES__GITHUB_BILLING__EXPORT_TIMEOUT_SECONDS", "0.2")
         sim.exports.stuck = True
         stuck = tmp_path / "stuck.duckdb"
         load_into(stuck, sim, since=str(since), until=str(until), backfill_via_exports=True)
