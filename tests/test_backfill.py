@@ -292,7 +292,7 @@ def test_without_the_export_api_or_switched_off_the_backfill_is_the_json_plan(
     ent = make_enterprise(replace(SMALL, days=60))
     since, until = ent.first_day, ent.last_day - timedelta(days=20)
     plan = requests_per_load(
-        (until - since).days + 1, len(ent.cost_centers), len(ent.seats_today())
+        (until - since).days + 1, len(ent.cost_centers), len(ent.seats_today()), **plan_shape(ent)
     )
     with Simulator(ent) as sim:
         sim.exports.unavailable = 403

@@ -11,7 +11,7 @@ renamed as (
         usage_date,
         cost_center_id,
         cost_center_name,
-        model as model_name,
+        coalesce(model, '') as model_name,  -- '' on PostgreSQL arrives NULL (see usage_items)
         product,
         product_raw,
         sku,

@@ -11,8 +11,9 @@ renamed as (
         assignee_login as seat_holder_login_raw,
         assignee_id as seat_holder_id,
         assignee_type as seat_holder_type,
-        organization_login as organization_name,
-        assigning_team_slug,
+        -- '' for none, which PostgreSQL's COPY reads as NULL (see stg usage_items)
+        coalesce(organization_login, '') as organization_name,
+        coalesce(assigning_team_slug, '') as assigning_team_slug,
         assigning_team_name,
         assigning_team_type,
         coalesce(assigning_team_type in ('enterprise-team', 'enterprise_team', 'enterprise'), false)

@@ -8,8 +8,10 @@ renamed as (
         usage_date,
         date_raw,
         cost_center_id,
-        organization_name,
-        repository_name,
+        -- the loader writes '' for none; PostgreSQL's COPY (dlt's CSV load, FORCE_NULL on
+        -- nullable columns) reads an empty text as NULL, so the sentinel is restored here
+        coalesce(organization_name, '') as organization_name,
+        coalesce(repository_name, '') as repository_name,
         repository_name_raw,
         product,
         product_raw,
