@@ -71,9 +71,10 @@ def planted_run(planted_sim: Simulator, tmp_path_factory: pytest.TempPathFactory
 def planted_postgres(
     postgres_cluster: object, planted_sim: Simulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Store:
-    """The planted enterprise's whole history loaded into PostgreSQL and every model built."""
+    """The planted enterprise's whole history loaded into PostgreSQL as `planted_run` loads it
+    into DuckDB (the older days through usage-report exports), and every model built."""
     store = postgres_store(postgres_cluster, "planted", tmp_path_factory.mktemp("planted-pg"))
-    load_into(store, planted_sim, usage_exports=True)
+    load_into(store, planted_sim, usage_exports=True, backfill_via_exports=True)
     build_models(store)
     return store
 
@@ -453,12 +454,6 @@ def test_the_cost_report_shows_budgets_the_forecast_and_anomalies(
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(
-    reason="known defect since the raw-contract merge: the planted runaway user's projected "
-    "pool exhaustion day differs between engines (2026-11-24 on DuckDB, 2026-11-17 on "
-    "PostgreSQL); every other alert sentence is the same",
-    strict=False,
-)
 def test_alerts_say_the_same_on_postgresql(planted_postgres: Store, planted_run: tuple) -> None:
     credentials = planted_postgres.credentials.to_native_representation()  # type: ignore[attr-defined]
     env = {"DESTINATION__POSTGRES__CREDENTIALS": credentials}

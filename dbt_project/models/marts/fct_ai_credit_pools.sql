@@ -64,7 +64,7 @@ daily_spend as (
     from pool_months
     inner join usage_costs
         on usage_costs.cost_center_id = pool_months.cost_center_id
-        and usage_costs.sku = 'copilot_ai_credits'
+        and {{ is_copilot_ai_credit('usage_costs') }}
         and usage_costs.usage_date >= pool_months.month_start_date
         and usage_costs.usage_date <= pool_months.as_of_date
     group by pool_months.cost_center_id, pool_months.month_start_date, usage_costs.usage_date

@@ -36,6 +36,7 @@ scope_spend as (
         end
         and case
             when budget_months.budget_type = 'SkuPricing' then usage_costs.sku = budget_months.budget_product_sku
+                or (budget_months.budget_product_sku = 'copilot_ai_credits' and {{ is_copilot_ai_credit('usage_costs') }})
             else usage_costs.product = budget_months.budget_product_sku
         end
     group by budget_months.budget_month_id, usage_costs.usage_date
@@ -53,9 +54,8 @@ user_spend as (
             else false
         end
         and case
-            -- the per-user AI usage report names Copilot's AI credits "Copilot AI units"
             when budget_months.budget_type = 'SkuPricing' then user_usage.sku = budget_months.budget_product_sku
-                or (budget_months.budget_product_sku = 'copilot_ai_credits' and user_usage.billing_unit = 'ai_credits')
+                or (budget_months.budget_product_sku = 'copilot_ai_credits' and {{ is_copilot_ai_credit('user_usage') }})
             else user_usage.product = budget_months.budget_product_sku
         end
     group by budget_months.budget_month_id, user_usage.usage_date

@@ -36,8 +36,7 @@ spend as (
         sum(gross_amount) as gross_amount,
         sum(net_amount) as net_amount
     from user_usage
-    -- AI credits whatever the SKU's name (the per-user report says "Copilot AI units")
-    where product = 'copilot' and billing_unit = 'ai_credits'
+    where {{ is_copilot_ai_credit('user_usage') }}
     group by seat_holder_login, {{ month_start('usage_date') }}
 ),
 
