@@ -31,9 +31,13 @@ check: $(STAMP) ## validate token, scopes and enterprise without loading anythin
 report: $(STAMP) ## write the HTML cost report of your DuckDB file (ARGS="--months 12 --out FILE")
 	$(BIN)/github-billing report $(ARGS)
 
-test: $(STAMP) ## the whole test suite
+# one pytest worker per core; tests sharing an expensive module fixture stay on one worker
+# (pytest.mark.xdist_group). TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
+
+test: $(STAMP) ## the whole test suite (ARGS="tests/test_models.py -k cent", TEST_WORKERS=0)
 	$(BIN)/ruff check pipelines tests
-	$(BIN)/pytest $(ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(ARGS)
 
 lint: $(STAMP) ## ruff lint and format check
 	$(BIN)/ruff check pipelines tests bench

@@ -179,8 +179,10 @@ def build_models(
     window: Window | None = None,
     lookback_days: int = DEFAULT_LOOKBACK_DAYS,
     dbt_vars: dict[str, Any] | None = None,
+    data_tests: bool = True,
 ) -> None:
-    """`dbt build` (models, seeds and data tests); raise RunFailed with a sentence.
+    """`dbt build` (models, seeds and data tests; `data_tests=False`: models and seeds only);
+    raise RunFailed with a sentence.
 
     The seat-day chain rebuilds `window` (by default the days changed since its last build,
     `rebuild_window`). Unit tests check the SQL, not the data, and need every raw table to
@@ -192,6 +194,7 @@ def build_models(
     args = [
         "--exclude-resource-type",
         "unit_test",
+        *([] if data_tests else ["test"]),
         *(["--select", *select] if select else []),
         *(["--full-refresh"] if full_refresh else []),
         *(window.dbt_args() if window else []),

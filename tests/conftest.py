@@ -22,6 +22,18 @@ os.environ.setdefault("SOURCES__GITHUB_BILLING__RATE_LIMIT_FLOOR_SECONDS", "0")
 os.environ.setdefault("SOURCES__GITHUB_BILLING__EXPORT_POLL_SECONDS", "0")
 os.environ.setdefault("SOURCES__GITHUB_BILLING__EXPORT_TIMEOUT_SECONDS", "5")
 os.environ.setdefault("DO_NOT_TRACK", "1")
+# Each pytest-xdist worker gets its own dbt target and log folders: two dbt runs writing one
+# partial-parse cache and manifest at once would read each other's half-written files.
+os.environ.setdefault(
+    "DBT_TARGET_PATH",
+    str(
+        Path(__file__).resolve().parent.parent
+        / "dbt_project"
+        / "target"
+        / os.environ.get("PYTEST_XDIST_WORKER", "main")
+    ),
+)
+os.environ.setdefault("DBT_LOG_PATH", str(Path(os.environ["DBT_TARGET_PATH"]) / "logs"))
 
 from pipelines.github_billing import GitHubClient
 from pipelines.runner import build_models, load
@@ -29,6 +41,7 @@ from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
 from pipelines.simulator.server import DEMO_TOKEN
 from pipelines.store import Store, as_store
 
+DBT_TARGET = Path(os.environ["DBT_TARGET_PATH"])
 TODAY = date(2026, 11, 25)
 # Small but complete: spans the 2026-06-01 switch from premium requests to AI credits, a
 # deleted cost center, multi-grant seat holders and every product.

@@ -28,6 +28,9 @@ from pipelines.simulator.enterprise import ORGANIZATION
 from pipelines.simulator.gate import TokenInfo
 from tests.conftest import TODAY, query
 
+# one worker loads the three accounts once (make test runs pytest-xdist)
+pytestmark = pytest.mark.xdist_group("accounts")
+
 RAW = "github_billing_raw"
 # The organization's usage spans the 2026-06-01 switch from premium requests to AI credits.
 START = date(2026, 5, 20)

@@ -30,6 +30,9 @@ from tests.conftest import (
 )
 from tests.test_cli import run_cli
 
+# one worker builds the planted enterprise once, on each engine (make test runs pytest-xdist)
+pytestmark = pytest.mark.xdist_group("budgets_and_alerts")
+
 SPIKE_DAY = date(2026, 11, 10)  # a Tuesday
 RUNAWAY_DAY = date(2026, 11, 12)
 NEW_SKU_DAY = date(2026, 11, 15)  # a Sunday

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.runner import DBT_PROJECT_DIR
+from tests.conftest import DBT_TARGET
 
 PREFIXES = {
     "staging": ("stg_github_billing__",),
@@ -24,7 +24,7 @@ NAMED_EXCEPTIONS = {"idle_copilot_seats"}
 @pytest.fixture(scope="module")
 def manifest(built_db: Path) -> dict:
     """The manifest of the build of the shared enterprise (built_db runs `dbt build`)."""
-    return json.loads((DBT_PROJECT_DIR / "target" / "manifest.json").read_text())
+    return json.loads((DBT_TARGET / "manifest.json").read_text())
 
 
 def models(manifest: dict) -> list[dict]:

@@ -22,6 +22,9 @@ from pipelines.simulator.server import Fault
 from tests.conftest import TODAY, load_into, make_enterprise
 from tests.test_source import raw_net_by_day_and_partition, truth_by_day_and_partition
 
+# one worker preloads the enterprise once (make test runs pytest-xdist)
+pytestmark = pytest.mark.xdist_group("faults")
+
 USAGE = r"/settings/billing/usage$"
 START = TODAY - timedelta(days=3)
 

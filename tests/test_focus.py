@@ -21,7 +21,8 @@ from pipelines.focus_export import ExportError, export_focus, split_paths
 from tests.conftest import query
 from tests.focus_validator import ACCEPTED_FAILURES, failed_rules
 
-pytestmark = pytest.mark.focus
+# one worker builds the validator's venv and the export once (make test runs pytest-xdist)
+pytestmark = [pytest.mark.focus, pytest.mark.xdist_group("focus")]
 
 DECIMAL, STRING, DATETIME = "Decimal", "String", "Date/Time"
 # FOCUS 1.3's mandatory Cost and Usage columns (1.2's plus ServiceProviderName and

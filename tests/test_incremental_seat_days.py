@@ -32,6 +32,14 @@ CHAIN = (
 _databases = itertools.count()
 
 
+def build_chain(store: Store) -> None:
+    """A nightly build of the seat-day chain and what it reads, as `github-billing run` builds
+    it (the rebuild window from what the load changed), without the data tests: what these
+    tests compare is the chain's rows against a full refresh, and the data tests have their
+    own cases in test_models.py."""
+    build_models(store, select=[f"+{CHAIN[-1].split('.')[-1]}"], data_tests=False)
+
+
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def new_store(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
     """Empty stores of the engine under test: a DuckDB file, or a database on the session's
@@ -69,7 +77,8 @@ def _rows(store: Store, table: str) -> list[tuple]:
 
 def assert_same_as_a_full_refresh(store: Store, incremental: dict[str, list[tuple]]) -> None:
     """Rebuild the chain from scratch and compare it with the incremental tables, row for row."""
-    build_models(store, select=["int_copilot_seat_days_expanded+"], full_refresh=True)
+    chain = [table.split(".")[-1] for table in CHAIN]
+    build_models(store, select=chain, full_refresh=True, data_tests=False)
     for table in CHAIN:
         assert incremental[table] == _rows(store, table), f"{table} differs from a full refresh"
 
@@ -116,7 +125,7 @@ def test_a_nightly_build_after_seat_and_cost_center_changes_equals_a_full_refres
     ent = simulator.enterprise
     start = ent.today - timedelta(days=30)
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3, today=str(ent.today))
-    build_models(db)
+    build_chain(db)
     [(first_build,)] = fetch(
         db, "select max(built_through_load_id) from marts.fct_copilot_seat_days"
     )
@@ -124,7 +133,7 @@ def test_a_nightly_build_after_seat_and_cost_center_changes_equals_a_full_refres
     late = _next_day_with_changes(ent)
     ent.restate(ent.today - timedelta(days=3))
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3, today=str(ent.today))
-    build_models(db)
+    build_chain(db)
 
     incremental = {table: _rows(db, table) for table in CHAIN}
     # the changes reached the marts...
@@ -152,10 +161,10 @@ def test_a_backfill_of_older_days_rebuilds_the_seat_days_from_there(
     db = new_store()
     start = simulator.enterprise.today - timedelta(days=10)
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
-    build_models(db)
+    build_chain(db)
     earlier = start - timedelta(days=15)
     load_into(db, simulator, since=earlier.isoformat(), until=str(start))
-    build_models(db)
+    build_chain(db)
     incremental = {table: _rows(db, table) for table in CHAIN}
     assert fetch(db, "select min(usage_date) from marts.fct_copilot_seat_days") == [(earlier,)]
 
@@ -174,7 +183,7 @@ def test_cost_centers_created_after_the_first_load_reattribute_the_whole_history
     ent.__dict__.pop("_owner", None)
     start = ent.today - timedelta(days=20)
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
-    build_models(db)
+    build_chain(db)
     assert fetch(db, "select distinct cost_center_id from marts.fct_copilot_seat_days") == [
         ("none",)
     ]
@@ -183,7 +192,7 @@ def test_cost_centers_created_after_the_first_load_reattribute_the_whole_history
     for cached in ("_owner", "_day_cache"):
         ent.__dict__.pop(cached, None)
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
-    build_models(db)
+    build_chain(db)
     incremental = {table: _rows(db, table) for table in CHAIN}
     [(attributed_from,)] = fetch(
         db, "select min(usage_date) from marts.fct_copilot_seat_days where cost_center_id <> 'none'"
@@ -201,7 +210,7 @@ def test_a_cost_center_found_deleted_late_stops_attributing_after_its_last_usage
     db = new_store()
     start = simulator.enterprise.today - timedelta(days=20)
     load_into(db, simulator, start_date=start.isoformat(), lookback_days=3)
-    build_models(db)
+    build_chain(db)
     [(center, last_usage)] = fetch(
         db,
         "select cost_center_id, min(usage_date) + 5 from marts.fct_copilot_seat_days "
@@ -225,7 +234,7 @@ def test_a_cost_center_found_deleted_late_stops_attributing_after_its_last_usage
             )
     # fct_usage_costs rebuilds days by load id, and an edit of the raw table has none
     invoke_dbt(db, "run", "--select", "fct_usage_costs", "--full-refresh")
-    build_models(db)
+    build_chain(db)
     assert fetch(
         db,
         "select count(*) from marts.fct_copilot_seat_days "
@@ -245,7 +254,7 @@ def test_tables_built_by_another_version_of_the_models_ask_for_a_full_refresh(
         "alter table marts.fct_copilot_seat_days drop column built_through_load_id",
     )
     with pytest.raises(RunFailed, match=r"run `github-billing run --full-refresh` once"):
-        build_models(db)
+        build_chain(db)
     build_models(db, full_refresh=True)
     [(marked,)] = query(db, "select count(built_through_load_id) from marts.fct_copilot_seat_days")
     assert marked > 0
