@@ -140,13 +140,13 @@ class GitHubBillingConfiguration(BaseConfiguration):
         }
 
 
-def resolve(**explicit: Any) -> GitHubBillingConfiguration:
-    """The configuration from dlt's providers, `explicit` values first; ValueError with the
-    sentence for a value that is wrong."""
+def resolve(sections: tuple[str, ...] = SECTIONS, **explicit: Any) -> GitHubBillingConfiguration:
+    """The configuration from dlt's providers at `sections` (an account's, accounts_config.py),
+    `explicit` values first; ValueError with the sentence for a value that is wrong."""
     try:
         return resolve_configuration(
             GitHubBillingConfiguration(),
-            sections=SECTIONS,
+            sections=sections,
             explicit_value={k: v for k, v in explicit.items() if v is not None},
         )
     except ConfigValueCannotBeCoercedException as exc:
@@ -158,6 +158,6 @@ def resolve(**explicit: Any) -> GitHubBillingConfiguration:
                 f"lookback_days must be a whole number of days such as 7, not '{value}'."
             ) from None
         raise ValueError(
-            f"{name} under [sources.github_billing] cannot be '{value}': it must be a "
+            f"{name} under [{'.'.join(sections)}] cannot be '{value}': it must be a "
             f"{exc.hint.__name__ if hasattr(exc.hint, '__name__') else exc.hint}."
         ) from None

@@ -133,16 +133,21 @@ class MultiAccountSimulator:
         return named or owner or (here[0] if here else None)
 
 
-def three_accounts(today: date, seed: int = 42) -> list[HostedAccount]:
+def three_accounts(
+    today: date, seed: int = 42, size: EnterpriseSize | None = None
+) -> list[HostedAccount]:
     """The demo's and the tests' accounts: an enterprise on github.com, a data-residency
     enterprise on GHE.com and an organization-scoped account, each with its own sizes, seed and
-    token; the organization's admin also has a fine-grained token with Administration (read)."""
+    token; the organization's admin also has a fine-grained token with Administration (read).
+    `size` is the first enterprise's (the demo's flags); the others span as many days."""
     org_fine_grained = fine_grained_token("octo-shop")
+    size = size or EnterpriseSize()
+    days = size.days
     return [
         HostedAccount(
             "acme",
             SimulatedAccount(
-                Enterprise(slug="acme-corp", seed=seed, today=today, size=EnterpriseSize()),
+                Enterprise(slug="acme-corp", seed=seed, today=today, size=size),
                 tokens={classic_token("acme"): TokenInfo()},
             ),
         ),
@@ -153,7 +158,9 @@ def three_accounts(today: date, seed: int = 42) -> list[HostedAccount]:
                     slug="acme-eu",
                     seed=seed + 1,
                     today=today,
-                    size=EnterpriseSize(orgs=2, repos=6, seat_holders=12, cost_centers=2),
+                    size=EnterpriseSize(
+                        orgs=2, repos=6, seat_holders=12, cost_centers=2, days=days
+                    ),
                 ),
                 tokens={classic_token("acme-eu"): TokenInfo()},
             ),
@@ -167,7 +174,7 @@ def three_accounts(today: date, seed: int = 42) -> list[HostedAccount]:
                     seed=seed + 2,
                     today=today,
                     kind=ORGANIZATION,
-                    size=EnterpriseSize(orgs=1, repos=5, seat_holders=5, cost_centers=0),
+                    size=EnterpriseSize(orgs=1, repos=5, seat_holders=5, cost_centers=0, days=days),
                 ),
                 tokens={
                     classic_token("octo-shop"): TokenInfo(scopes=("read:org",)),
