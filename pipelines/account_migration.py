@@ -77,16 +77,16 @@ def inspect(db: Session, dataset: str) -> OldStore | None:
 def _owner(old: OldStore, accounts: Sequence[Account], location: str) -> Account:
     """The configured account the old store's data belongs to; StoreError if none is."""
 
-    def same(account: Account, login: str, url: str | None) -> bool:
-        cfg = account.config
-        ident = validated_account(cfg.enterprise, cfg.organization)
-        return ident.login.lower() == login.lower() and (url is None or url == cfg.base_url)
+    def login_of(account: Account) -> str:
+        return validated_account(account.config.enterprise, account.config.organization).login
 
     if len(old.logins) == 1:
-        found = [a for a in accounts if same(a, *old.logins[0])]
-        if found:
-            return found[0]
         login, url = old.logins[0]
+        found = [a for a in accounts if login_of(a).lower() == login.lower()]
+        if len(found) > 1:  # the same slug on two hosts: the host decides
+            found = [a for a in found if a.config.base_url == url]
+        if len(found) == 1:
+            return found[0]
         raise StoreError(
             f"{location} holds the billing data of '{login}' ({url}), loaded before billing "
             "accounts had names, and no configured account is that one: configure it (its "

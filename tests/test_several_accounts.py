@@ -1,0 +1,331 @@
+"""Several billing accounts in one store (issue #12): two enterprises (one on a GHE.com host) and
+an organization, configured the dlt way (`[sources.github_billing.accounts.<name>]` sections and
+SOURCES__GITHUB_BILLING__ACCOUNTS__<NAME>__<KEY> variables), loaded by `github-billing run` in a
+subprocess over HTTP from the simulator: each account's raw rows equal its own truth to the cent,
+one account's run or failure leaves the others alone, and `status` names each account's state.
+The single-enterprise keys keep working, and a store of before accounts is migrated."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pipelines.simulator import EnterpriseSize, MultiAccountSimulator, Simulator, three_accounts
+from pipelines.simulator import faults as f
+from pipelines.simulator.server import DEMO_TOKEN
+from pipelines.store import pipelines_dir_for
+from tests.conftest import TODAY, query
+from tests.fixtures.pre_accounts import make as pre_accounts
+from tests.test_cli import run_cli
+
+RAW = "github_billing_raw"
+SIZE = EnterpriseSize(orgs=2, repos=3, seat_holders=4, cost_centers=2, days=12, models=2)
+START = TODAY - timedelta(days=10)
+# the store's account names -> the simulator's accounts (names of the store are the user's)
+SIMULATED = {"acme": "acme", "acme-eu": "acme-eu", "octo": "octo-shop"}
+REVOKED = "ghp_" + "0" * 36
+FIXTURE = Path(__file__).parent / "fixtures" / "pre_accounts" / "billing.duckdb.gz"
+
+
+@pytest.fixture
+def accounts() -> Iterator[MultiAccountSimulator]:
+    with MultiAccountSimulator(three_accounts(TODAY, seed=7, size=SIZE)) as sim:
+        yield sim
+
+
+def configure(project: Path, sim: MultiAccountSimulator, octo_token: str | None = None) -> dict:
+    """A user's project: the two enterprises in .dlt/config.toml and secrets.toml, the
+    organization in environment variables (a name without '-', as shells need). Returns the
+    environment to run the CLI with (GHE.com hosts reach the simulator through its proxy)."""
+    dlt_dir = project / ".dlt"
+    dlt_dir.mkdir(parents=True)
+    (dlt_dir / "config.toml").write_text(
+        "[sources.github_billing]\n"
+        f'start_date = "{START}"\n'
+        "usage_exports = false\n"
+        "backfill_via_exports = false\n"
+        "\n[sources.github_billing.accounts.acme]\n"
+        'enterprise = "acme-corp"\n'
+        f'base_url = "{sim.base_url("acme")}"\n'
+        "\n[sources.github_billing.accounts.acme-eu]\n"
+        'enterprise = "acme-eu"\n'
+        f'base_url = "{sim.base_url("acme-eu")}"\n'
+    )
+    (dlt_dir / "secrets.toml").write_text(
+        "[sources.github_billing.accounts.acme]\n"
+        f'access_token = "{sim.hosted_account("acme").token}"\n'
+        "[sources.github_billing.accounts.acme-eu]\n"
+        f'access_token = "{sim.hosted_account("acme-eu").token}"\n'
+    )
+    return {
+        **sim.proxy_env(),
+        "SOURCES__GITHUB_BILLING__ACCOUNTS__OCTO__ORGANIZATION": "octo-shop",
+        "SOURCES__GITHUB_BILLING__ACCOUNTS__OCTO__BASE_URL": sim.base_url("octo-shop"),
+        "SOURCES__GITHUB_BILLING__ACCOUNTS__OCTO__ACCESS_TOKEN": octo_token
+        or sim.hosted_account("octo-shop").token,
+    }
+
+
+def run(project: Path, env: dict, db: Path, *args: str) -> object:
+    return run_cli(
+        "run", "--db", str(db), "--today", TODAY.isoformat(), *args, env=env, cwd=project
+    )
+
+
+def truth(sim: MultiAccountSimulator, name: str, since: date = START) -> dict[date, Decimal]:
+    """The account's net cost per day, from the simulator's own ledger."""
+    by_day = sim.ground_truth()[SIMULATED[name]]["by_day"]
+    found = {
+        date.fromisoformat(day): sum((Decimal(p["net"]) for p in parts.values()), Decimal(0))
+        for day, parts in by_day.items()  # type: ignore[attr-defined]
+        if date.fromisoformat(day) >= since
+    }
+    return {day: net for day, net in found.items() if net}
+
+
+def loaded(db: Path, name: str, table: str = "usage_items") -> dict[date, Decimal]:
+    found = query(
+        db,
+        f"select usage_date, sum(net_amount) from {RAW}.{table} where billing_account_id = ? "
+        "group by 1",
+        [name],
+    )
+    return {day: Decimal(net) for day, net in found if net}
+
+
+def rows_of_others(db: Path, name: str) -> dict[str, list[tuple]]:
+    """Every raw row (dlt's load ids included) of the accounts other than `name`."""
+    tables = [
+        t
+        for (t,) in query(
+            db,
+            "select table_name from information_schema.columns where table_schema = ? and "
+            "column_name = 'billing_account_id' order by 1",
+            [RAW],
+        )
+    ]
+    return {
+        t: query(
+            db, f'select * from {RAW}."{t}" where billing_account_id <> ? order by all', [name]
+        )
+        for t in tables
+    }
+
+
+def test_three_accounts_load_into_one_store_each_to_the_cent_and_dbt_builds_once(
+    accounts: MultiAccountSimulator, tmp_path: Path
+) -> None:
+    env, db = configure(tmp_path, accounts), tmp_path / "billing.duckdb"
+    done = run(tmp_path, env, db)
+    assert done.returncode == 0, done.stderr
+    for name in SIMULATED:
+        assert loaded(db, name) == truth(accounts, name) != {}, name
+    # one row per account, under its name in the store, with its own login and host
+    assert query(
+        db,
+        "select billing_account_id, billing_account_kind, api_base_url "
+        f"from {RAW}.billing_accounts order by 1",
+    ) == [
+        ("acme", "enterprise", accounts.base_url("acme")),
+        ("acme-eu", "enterprise", "http://api.acme-eu.ghe.com"),
+        ("octo", "organization", accounts.base_url("octo-shop")),
+    ]
+    # every account was read with its own token, on its own host, and never refused
+    for hosted in accounts:
+        assert hosted.account.requests and {r.status for r in hosted.account.requests} == {200}
+    assert done.stdout.count("dbt build: all models and tests passed.") == 1
+    assert "All 3 accounts loaded: acme, acme-eu, octo." in done.stdout
+    bills = {name: sum(truth(accounts, name).values(), Decimal(0)) for name in SIMULATED}
+    assert "Net cost by account:" in done.stdout
+    for name, bill in bills.items():
+        assert any(
+            line.split()[:2] == [name, f"${bill:,.2f}"] for line in done.stdout.splitlines()
+        ), name
+    assert f"Total net cost: ${sum(bills.values()):,.2f}" in done.stdout
+    # one dlt pipeline per account: cursors, drift totals and export state are the account's
+    pipelines = {p.name for p in pipelines_dir_for(db).iterdir() if p.is_dir()}
+    assert pipelines == {"github_billing__acme", "github_billing__acme-eu", "github_billing__octo"}
+    runs = query(db, "select account, outcome from github_billing_ops.runs order by account")
+    assert runs == [("acme", "success"), ("acme-eu", "success"), ("octo", "success")]
+    tokens = [h.token for h in accounts]
+    assert not any(t in done.stdout + done.stderr for t in tokens)
+
+
+def test_a_second_run_of_one_account_leaves_the_others_rows_untouched(
+    accounts: MultiAccountSimulator, tmp_path: Path
+) -> None:
+    env, db = configure(tmp_path, accounts), tmp_path / "billing.duckdb"
+    assert run(tmp_path, env, db, "--no-build").returncode == 0
+    before = rows_of_others(db, "acme")
+    assert all(before[t] for t in ("usage_items", "copilot_seats", "billing_accounts"))
+    restated = TODAY - timedelta(days=2)
+    accounts["acme"].enterprise.restate(restated)  # so the rerun rewrites acme's rows
+    for hosted in accounts:
+        hosted.account.clear_requests()
+
+    done = run(tmp_path, env, db, "--no-build", "--account", "acme")
+    assert done.returncode == 0, done.stderr
+    assert loaded(db, "acme") == truth(accounts, "acme")  # the restated day included
+    assert rows_of_others(db, "acme") == before
+    assert accounts["acme"].requests
+    assert accounts["acme-eu"].requests == [] and accounts["octo-shop"].requests == []
+    assert query(db, "select account from github_billing_ops.runs order by started_at")[-1] == (
+        "acme",
+    )
+
+
+@pytest.mark.parametrize("failure", ["revoked token", "5xx storm"])
+def test_one_accounts_failure_leaves_the_others_loaded_and_status_names_it(
+    accounts: MultiAccountSimulator, tmp_path: Path, failure: str
+) -> None:
+    if failure == "revoked token":
+        env, broken = configure(tmp_path, accounts, octo_token=REVOKED), "octo"
+        sentence = "GitHub rejected the access token (401 Bad credentials)"
+    else:
+        env, broken = configure(tmp_path, accounts), "acme-eu"
+        accounts["acme-eu"].inject(f.server_error(r"/settings/billing/usage$", 502, times=10**6))
+        sentence = "GitHub kept failing on /enterprises/acme-eu/settings/billing/usage (502)"
+    db = tmp_path / "billing.duckdb"
+    done = run(tmp_path, env, db, "--no-build")
+
+    assert done.returncode == (2 if failure == "revoked token" else 1)
+    assert f"error: account {broken}: {sentence}" in done.stderr or (
+        failure == "revoked token" and f"error: {sentence}" in done.stderr
+    )
+    healthy = [name for name in SIMULATED if name != broken]
+    for name in healthy:
+        assert loaded(db, name) == truth(accounts, name) != {}, name
+    if failure == "revoked token":
+        assert loaded(db, broken) == {}
+    assert f"2 of 3 accounts loaded ({', '.join(healthy)}); {broken} failed" in done.stdout
+
+    status = run_cli("status", "--db", str(db), env=env, cwd=tmp_path)
+    assert status.returncode == 5
+    lines = status.stdout.splitlines()
+    assert lines[0] == f"Error: 1 of 3 accounts is Error: {broken}."
+    assert f"  {broken}: Error: The last run failed: {sentence}" in "\n".join(lines)
+    for name in healthy:
+        assert any(
+            line.startswith(f"  {name}: Healthy: The last run succeeded at") for line in lines
+        )
+    report = json.loads(run_cli("status", "--db", str(db), "--json", env=env, cwd=tmp_path).stdout)
+    assert {name: a["state"] for name, a in report["accounts"].items()} == {
+        **dict.fromkeys(healthy, "Healthy"),
+        broken: "Error",
+    }
+
+
+def test_the_single_enterprise_keys_keep_working_as_one_account_named_after_its_slug(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "billing.duckdb"
+    with Simulator(pre_accounts.enterprise()) as sim:
+        env = single_enterprise_env(sim)
+        done = run_cli("run", "--no-build", "--db", str(db), "--today", TODAY.isoformat(), env=env)
+        status = run_cli("status", "--db", str(db), env=env)
+        expected = truth_of(sim, pre_accounts.START)
+    assert done.returncode == 0, done.stderr
+    assert "Account " not in done.stdout and "accounts loaded" not in done.stdout
+    assert loaded(db, "acme-corp") == expected
+    assert query(db, f"select distinct billing_account_id from {RAW}.usage_items") == [
+        ("acme-corp",)
+    ]
+    assert (pipelines_dir_for(db) / "github_billing__acme-corp").is_dir()
+    assert status.returncode == 0 and status.stdout.startswith("Healthy: The last run succeeded")
+
+
+def single_enterprise_env(sim: Simulator) -> dict[str, str]:
+    return {
+        "SOURCES__GITHUB_BILLING__ENTERPRISE": "acme-corp",
+        "SOURCES__GITHUB_BILLING__ACCESS_TOKEN": DEMO_TOKEN,
+        "SOURCES__GITHUB_BILLING__BASE_URL": sim.base_url,
+        "SOURCES__GITHUB_BILLING__START_DATE": pre_accounts.START.isoformat(),
+        "SOURCES__GITHUB_BILLING__USAGE_EXPORTS": "false",
+        "SOURCES__GITHUB_BILLING__BACKFILL_VIA_EXPORTS": "false",
+    }
+
+
+def truth_of(sim: Simulator, since: date) -> dict[date, Decimal]:
+    by_day = sim.enterprise.ground_truth()["by_day"]
+    found = {
+        date.fromisoformat(day): sum((Decimal(p["net"]) for p in parts.values()), Decimal(0))
+        for day, parts in by_day.items()  # type: ignore[attr-defined]
+        if date.fromisoformat(day) >= since
+    }
+    return {day: net for day, net in found.items() if net}
+
+
+def old_store(tmp_path: Path) -> Path:
+    """A copy of the store the versions before accounts made (tests/fixtures/pre_accounts):
+    acme-corp loaded 2026-11-13 to 2026-11-21 by pipeline `github_billing`, one run logged."""
+    db = tmp_path / "old.duckdb"
+    with gzip.open(FIXTURE) as packed, open(db, "wb") as out:
+        shutil.copyfileobj(packed, out)
+    return db
+
+
+def test_a_store_of_before_accounts_is_migrated_in_place_and_goes_on_incrementally(
+    tmp_path: Path,
+) -> None:
+    db = old_store(tmp_path)
+    assert query(
+        db,
+        "select count(*) from information_schema.columns where table_schema = ? and "
+        "table_name = 'usage_items' and column_name = 'billing_account_id'",
+        [RAW],
+    ) == [(0,)]
+    with Simulator(pre_accounts.enterprise()) as sim:
+        env = single_enterprise_env(sim)
+        done = run_cli("run", "--no-build", "--db", str(db), "--today", TODAY.isoformat(), env=env)
+        usage_days = {
+            date(int(r.query["year"]), int(r.query["month"]), int(r.query["day"]))
+            for r in sim.requests
+            if r.path.endswith("/settings/billing/usage")
+        }
+        expected = truth_of(sim, pre_accounts.START)
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"note: {db} was built before billing accounts had names: migrated in place to account "
+        "'acme-corp' (its 13 raw tables got billing_account_id = 'acme-corp', and dlt's state "
+        "moved to pipeline github_billing__acme-corp); its history is kept."
+    ) in done.stdout
+    # the old days kept, once each, under the account; the new days added
+    assert loaded(db, "acme-corp") == expected
+    assert query(
+        db, f"select count(*) from {RAW}.usage_items where billing_account_id is null"
+    ) == [(0,)]
+    # dlt's state moved: the run went on from the old cursor instead of starting again
+    assert usage_days and min(usage_days) > date(2026, 11, 21) - timedelta(days=8)
+    assert query(
+        db, "select account, outcome from github_billing_ops.runs order by started_at"
+    ) == [
+        ("acme-corp", "success"),
+        ("acme-corp", "success"),
+    ]
+
+
+def test_a_store_of_before_accounts_whose_account_is_not_configured_is_left_untouched(
+    tmp_path: Path,
+) -> None:
+    db = old_store(tmp_path)
+    ((url,),) = query(db, f"select api_base_url from {RAW}.billing_accounts")
+    original = db.read_bytes()
+    with Simulator(pre_accounts.enterprise()) as sim:
+        env = {**single_enterprise_env(sim), "SOURCES__GITHUB_BILLING__ENTERPRISE": "other-corp"}
+        done = run_cli("run", "--no-build", "--db", str(db), "--today", TODAY.isoformat(), env=env)
+        assert sim.requests == []
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"error: {db} holds the billing data of 'acme-corp' ({url}), loaded before "
+        "billing accounts had names, and no configured account is that one: configure it (its "
+        "enterprise or organization and base_url) so the run migrates its history, or point "
+        "--db at another database."
+    )
+    assert db.read_bytes() == original
