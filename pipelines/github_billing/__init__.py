@@ -94,7 +94,6 @@ def github_billing(
     rate_limit_floor_seconds: float = 60.0,
     organization: str | None = None,
     client: GitHubClient | None = None,
-    account_name: str | None = None,  # TEMP HACK
 ) -> Sequence[DltResource]:
     """GitHub billing for one enterprise or one organization-scoped billing account.
 
