@@ -4,6 +4,7 @@ checks the connection with. Every value is checked here, once, with the sentence
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime
 from typing import Any
@@ -55,10 +56,16 @@ def validated_account(enterprise: str | None, organization: str | None) -> Billi
     return BillingAccount(ENTERPRISE, validated_slug(enterprise))
 
 
+# Hosts the local simulator serves through its proxy (simulator/accounts.py `proxy_env()`): they
+# are on this machine, so plain http to them sends no token over the network.
+SIMULATED_HOSTS_ENV = "GITHUB_BILLING_SIMULATED_HOSTS"
+
+
 def validated_base_url(url: str) -> str:
     """An http(s) API root; plain http only to this machine (the token would travel in clear)."""
     parts = urlsplit(url)
-    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    simulated = os.environ.get(SIMULATED_HOSTS_ENV, "").split(",")
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1", *filter(None, simulated))
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"base_url '{url}' is not an http(s) URL, e.g. https://api.github.com.")
     if parts.scheme == "http" and not loopback:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from pipelines.github_billing.config import SIMULATED_HOSTS_ENV
 from pipelines.simulator.enterprise import ORGANIZATION, Enterprise, EnterpriseSize
 from pipelines.simulator.gate import (
     ORG_ADMINISTRATION_READ,
@@ -112,7 +113,13 @@ class MultiAccountSimulator:
         """Environment that sends GHE.com hosts' requests through the simulator (both spellings:
         Python's lower-case variables win over upper-case ones)."""
         env = {"HTTP_PROXY": self.address, "NO_PROXY": "127.0.0.1,localhost"}
-        return {**env, **{key.lower(): value for key, value in env.items()}}
+        hosts = sorted({h.host for h in self.hosted if h.host != GITHUB_COM})
+        return {
+            **env,
+            **{key.lower(): value for key, value in env.items()},
+            # what the configuration's http check accepts: these hosts are this machine's
+            SIMULATED_HOSTS_ENV: ",".join(hosts),
+        }
 
     def ground_truth(self) -> dict[str, dict[str, object]]:
         """Each account's own truth (per day and partition, per product, in total), by name."""
