@@ -325,15 +325,20 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from pipelines.github_billing import config
     from pipelines.report_import import import_reports
     from pipelines.runner import RunFailed
 
+    try:  # the configured account, if any; else the store's only one
+        account_name = config.resolve().configured_account_name()
+    except ValueError:
+        account_name = None
     store = _store(args)
     with store.run_lock():
         with store.session():
             pass  # locked or unwritable: a sentence before any work
         try:
-            result = import_reports(store, [Path(p) for p in args.paths])
+            result = import_reports(store, [Path(p) for p in args.paths], account_name)
         except RunFailed as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1

@@ -80,10 +80,17 @@ def drop_extracted_copies_of_normalized_packages(pipeline: dlt.Pipeline) -> None
             extracted.delete_package(load_id)
 
 
-def load(target: Path | Store, client: GitHubClient, **source_args: Any) -> LoadResult:
-    """Extract and load every resource into `target`; raise RunFailed with a sentence."""
+def load(
+    target: Path | Store,
+    client: GitHubClient,
+    pipeline_name: str | None = None,
+    **source_args: Any,
+) -> LoadResult:
+    """Extract and load every resource into `target`; raise RunFailed with a sentence. Each
+    billing account of a store loads through its own `pipeline_name` (its own cursors and
+    state), into the same dataset."""
     store = as_store(target)
-    pipeline = store.make_pipeline()
+    pipeline = store.make_pipeline(pipeline_name)
     # the client holds the token: the source needs none beside it
     source = github_billing(enterprise=client.enterprise, client=client, **source_args)
     try:
