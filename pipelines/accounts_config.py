@@ -55,11 +55,6 @@ def pipeline_name(account_name: str) -> str:
     return f"{PIPELINE_NAME}__{account_name}"
 
 
-def default_account_name(login: str) -> str:
-    """The name of the account the single-enterprise keys configure: its slug (or login)."""
-    return login.lower()
-
-
 def section_path(name: str) -> str:
     return ".".join((*SECTIONS, ACCOUNTS, name))
 
@@ -117,6 +112,7 @@ def resolve_account(name: str, **explicit: Any) -> Account:
     cfg.enterprise = None if own["enterprise"] is None else str(own["enterprise"])
     cfg.organization = None if own["organization"] is None else str(own["organization"])
     cfg.access_token = own["access_token"]
+    cfg.account_name = name  # the section's name is the account's, whatever account_name says
     validated_account(cfg.enterprise, cfg.organization)  # the sentence for a bad slug, now
     return Account(name, cfg)
 
@@ -127,10 +123,10 @@ def _identity(own: dict[str, Any]) -> dict[str, Any]:
 
 def single_account(**explicit: Any) -> Account:
     """The single-enterprise keys of `[sources.github_billing]`: one account named after its
-    slug (or the organization's login)."""
+    slug (or the organization's login), or `account_name`."""
     cfg = resolve(**explicit)
-    login = validated_account(cfg.enterprise, cfg.organization).login
-    return Account(default_account_name(login), cfg)
+    account = validated_account(cfg.enterprise, cfg.organization).named(cfg.account_name)
+    return Account(account.name, cfg)
 
 
 def explicit_account(
@@ -139,6 +135,7 @@ def explicit_account(
     """An account given in code (the demo's), the other keys resolved as for every account."""
     cfg = resolve(**explicit, **{"enterprise": enterprise, "organization": organization})
     cfg.enterprise, cfg.organization = enterprise, organization  # none inherited
+    cfg.account_name = name
     validated_account(cfg.enterprise, cfg.organization)
     return Account(name, cfg)
 

@@ -449,16 +449,36 @@ def cmd_status(args: argparse.Namespace) -> int:
     return health.exit_code
 
 
+def _import_account(args: argparse.Namespace) -> str | None:
+    """The account reports are imported into: --account, else the only configured account,
+    else (None) the store's only one."""
+    from pipelines import accounts_config
+
+    if args.account:
+        if len(args.account) > 1:
+            raise UsageError(
+                "import takes one --account: the account the reports belong to; import each "
+                "account's reports on their own."
+            )
+        return str(args.account[0])
+    try:
+        configured = accounts_config.configured_accounts()
+    except ValueError:
+        return None  # nothing usable configured: the store says which account it holds
+    return configured[0].name if len(configured) == 1 else None
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from pipelines.report_import import import_reports
     from pipelines.runner import RunFailed
 
+    account_name = _import_account(args)
     store = _store(args)
     with store.run_lock():
         with store.session():
             pass  # locked or unwritable: a sentence before any work
         try:
-            result = import_reports(store, [Path(p) for p in args.paths])
+            result = import_reports(store, [Path(p) for p in args.paths], account_name)
         except RunFailed as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -671,6 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="report CSV files")
     add_store_options(p)
+    add_account_option(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="write the costs in an open format for FinOps tools")

@@ -15,7 +15,7 @@ from typing import Any
 import dlt
 from dlt.common.pipeline import LoadInfo
 
-from pipelines.accounts_config import default_account_name, pipeline_name
+from pipelines.accounts_config import pipeline_name as account_pipeline_name
 from pipelines.github_billing import GitHubApiError, GitHubClient, github_billing
 from pipelines.github_billing.recanonicalise import recanonicalise_dataset
 from pipelines.github_billing.settings import DEFAULT_LOOKBACK_DAYS
@@ -55,9 +55,7 @@ def make_pipeline(target: Path | Store, account_name: str | None = None) -> dlt.
     """dlt's pipeline into a store (a path means the DuckDB file there): the account's, or
     without one the pipeline name of the versions before accounts (account_migration.py)."""
     store = as_store(target)
-    return (
-        store.make_pipeline(pipeline_name(account_name)) if account_name else store.make_pipeline()
-    )
+    return store.make_pipeline(account_pipeline_name(account_name) if account_name else None)
 
 
 def find_api_error(exc: BaseException) -> GitHubApiError | None:
@@ -89,14 +87,16 @@ def load(
     target: Path | Store,
     client: GitHubClient,
     account_name: str | None = None,
+    pipeline_name: str | None = None,
     **source_args: Any,
 ) -> LoadResult:
-    """Extract and load every resource of one billing account into `target`, through the
-    account's own dlt pipeline (named after the account's slug when no name is given); raise
-    RunFailed with a sentence."""
+    """Extract and load every resource of one billing account into `target`; raise RunFailed
+    with a sentence. Each account of a store loads through its own dlt pipeline (its own
+    cursors and state, `pipeline_name` overrides it) into the same dataset; without a name
+    the account is named after its slug (the client's account name)."""
     store = as_store(target)
-    name = account_name or default_account_name(client.account.login)
-    pipeline = store.make_pipeline(pipeline_name(name))
+    name = account_name or client.account.name
+    pipeline = store.make_pipeline(pipeline_name or account_pipeline_name(name))
     # the client holds the token: the source needs none beside it
     source = github_billing(
         enterprise=client.enterprise, client=client, account_name=name, **source_args

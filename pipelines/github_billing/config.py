@@ -97,6 +97,9 @@ class GitHubBillingConfiguration(BaseConfiguration):
     enterprise: str | None = None
     # instead of enterprise: an organization-scoped billing account's login
     organization: str | None = None
+    # the account's name in the store (every raw row's billing_account_id); default: the
+    # enterprise slug or the organization login
+    account_name: str | None = None
     access_token: TSecretStrValue | None = None
     base_url: str = DEFAULT_BASE_URL
     start_date: Any | None = None  # text, or a TOML date
@@ -128,9 +131,18 @@ class GitHubBillingConfiguration(BaseConfiguration):
         return GitHubClient(
             self.base_url,
             str(self.access_token or ""),
-            validated_account(self.enterprise, self.organization),
+            validated_account(self.enterprise, self.organization).named(self.account_name),
             max_in_flight=self.max_parallel_requests,
         )
+
+    def configured_account_name(self) -> str | None:
+        """The name the configured account's rows carry, or None when no account is set."""
+        try:
+            return (
+                validated_account(self.enterprise, self.organization).named(self.account_name).name
+            )
+        except ValueError:
+            return None
 
     def source_arguments(self) -> dict[str, Any]:
         """What the source takes besides its client (which holds base URL, slug and token)."""

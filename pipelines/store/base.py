@@ -128,14 +128,15 @@ class Store(ABC):
         """How to open the data yourself, one line."""
         return ""
 
-    def make_pipeline(self, pipeline_name: str = PIPELINE_NAME) -> dlt.Pipeline:
-        """dlt's pipeline into this store; each billing account has its own (accounts_config.py),
-        all loading the one dataset."""
+    def make_pipeline(self, pipeline_name: str | None = None) -> dlt.Pipeline:
+        """dlt's pipeline into this store's dataset; `pipeline_name` (each billing account has
+        its own, accounts_config.py; default `github_billing`, the versions before accounts)
+        keeps one account's state apart from another's."""
         self.prepare()
         for key, value in ARROW_DLT_COLUMNS.items():
             os.environ.setdefault(key, value)
         return dlt.pipeline(
-            pipeline_name=pipeline_name,
+            pipeline_name=pipeline_name or PIPELINE_NAME,
             destination=self.dlt_destination(),
             dataset_name=self.dataset,
             pipelines_dir=str(self.pipelines_dir),
