@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 ACCOUNT_COLUMN = "billing_account_id"
 STATE_TABLE = "_dlt_pipeline_state"
+STAGING_SUFFIX = "_staging"  # dlt's staging dataset of a merge: <dataset>_staging
 
 
 @dataclass
@@ -124,6 +125,9 @@ def migrate(store: Store, accounts: Sequence[Account]) -> str | None:
                 f"update {store.dataset}.billing_accounts set {ACCOUNT_COLUMN} = ?", [owner.name]
             )
         _move_state(db, store.dataset, owner.pipeline_name)
+        # dlt's scratch copies of the last load, in the old shape: dlt makes them again, but
+        # cannot add the account column (NOT NULL) to staging tables that still hold rows
+        db.execute(f'drop schema if exists "{store.dataset}{STAGING_SUFFIX}" cascade')
         if db.has_table(OPS_SCHEMA, "runs"):
             db.execute(f"alter table {RUNS_TABLE} add column if not exists account varchar")
             db.execute(f"update {RUNS_TABLE} set account = ? where account is null", [owner.name])

@@ -433,7 +433,7 @@ def test_the_single_enterprise_keys_keep_working_as_one_account_named_after_its_
         env = single_enterprise_env(sim)
         done = run_cli("run", "--no-build", "--db", str(db), "--today", TODAY.isoformat(), env=env)
         status = run_cli("status", "--db", str(db), env=env)
-        expected = truth_of(sim, pre_accounts.CLI_START)
+        expected = truth_of(sim, pre_accounts.START)
     assert done.returncode == 0, done.stderr
     assert "Account " not in done.stdout and "accounts loaded" not in done.stdout
     assert loaded(db, "acme-corp") == expected
@@ -449,7 +449,7 @@ def single_enterprise_env(sim: Simulator) -> dict[str, str]:
         "SOURCES__GITHUB_BILLING__ENTERPRISE": "acme-corp",
         "SOURCES__GITHUB_BILLING__ACCESS_TOKEN": DEMO_TOKEN,
         "SOURCES__GITHUB_BILLING__BASE_URL": sim.base_url,
-        "SOURCES__GITHUB_BILLING__START_DATE": pre_accounts.CLI_START.isoformat(),
+        "SOURCES__GITHUB_BILLING__START_DATE": pre_accounts.START.isoformat(),
         "SOURCES__GITHUB_BILLING__USAGE_EXPORTS": "false",
         "SOURCES__GITHUB_BILLING__BACKFILL_VIA_EXPORTS": "false",
     }
@@ -492,7 +492,7 @@ def test_a_store_of_before_accounts_is_migrated_in_place_and_goes_on_incremental
             for r in sim.requests
             if r.path.endswith("/settings/billing/usage")
         }
-        expected = truth_of(sim, pre_accounts.CLI_START)
+        expected = truth_of(sim, pre_accounts.START)
     assert done.returncode == 0, done.stderr
     assert (
         f"note: {db} was built before billing accounts had names: migrated in place to account "
