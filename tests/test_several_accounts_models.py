@@ -14,15 +14,23 @@ import pytest
 
 from pipelines.runner import build_models
 from pipelines.simulator import MultiAccountSimulator
-from tests.conftest import query
+from pipelines.store import Store
+from tests.conftest import ENGINES, postgres_store, query
 from tests.test_several_accounts import START, load_account, truth_by_day, two_enterprises
 
 ACCOUNTS = ("acme", "labs")
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MultiAccountSimulator, Path]]:
-    db = tmp_path_factory.mktemp("two-built") / "billing.duckdb"
+@pytest.fixture(scope="module", params=ENGINES)
+def built(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[MultiAccountSimulator, Path | Store]]:
+    """Both accounts loaded (each through its own pipeline) and built, on DuckDB or PostgreSQL
+    (its CSV COPY load path)."""
+    work = tmp_path_factory.mktemp("two-built")
+    db: Path | Store = work / "billing.duckdb"
+    if request.param == "postgres":
+        db = postgres_store(request.getfixturevalue("postgres_cluster"), "two_accounts", work)
     with MultiAccountSimulator(two_enterprises()) as sim:
         for name in ACCOUNTS:
             load_account(db, sim, name, usage_exports=True)
@@ -41,7 +49,7 @@ def truth_by_cost_center(sim: MultiAccountSimulator, name: str) -> dict[str, Dec
 
 
 def test_the_account_dimension_has_one_row_per_account(
-    built: tuple[MultiAccountSimulator, Path],
+    built: tuple[MultiAccountSimulator, Path | Store],
 ) -> None:
     sim, db = built
     assert query(
@@ -55,7 +63,7 @@ def test_the_account_dimension_has_one_row_per_account(
 
 
 def test_organizations_and_cost_centers_sharing_a_name_stay_two_rows(
-    built: tuple[MultiAccountSimulator, Path],
+    built: tuple[MultiAccountSimulator, Path | Store],
 ) -> None:
     sim, db = built
     shared_orgs = set(sim["acme"].enterprise.orgs) & set(sim["labs"].enterprise.orgs)
@@ -100,7 +108,7 @@ def test_organizations_and_cost_centers_sharing_a_name_stay_two_rows(
 
 
 def test_each_accounts_marts_equal_its_own_truth_to_the_cent(
-    built: tuple[MultiAccountSimulator, Path],
+    built: tuple[MultiAccountSimulator, Path | Store],
 ) -> None:
     sim, db = built
     for account in ACCOUNTS:
@@ -139,7 +147,7 @@ def test_each_accounts_marts_equal_its_own_truth_to_the_cent(
 
 
 def test_each_accounts_seat_licences_are_allocated_to_its_own_seats(
-    built: tuple[MultiAccountSimulator, Path],
+    built: tuple[MultiAccountSimulator, Path | Store],
 ) -> None:
     _, db = built
     billed = query(
@@ -162,7 +170,7 @@ def test_each_accounts_seat_licences_are_allocated_to_its_own_seats(
 
 
 def test_forecasts_and_per_user_usage_are_each_accounts_own(
-    built: tuple[MultiAccountSimulator, Path],
+    built: tuple[MultiAccountSimulator, Path | Store],
 ) -> None:
     sim, db = built
     for account in ACCOUNTS:
