@@ -651,7 +651,7 @@ def add_account_option(p: argparse.ArgumentParser) -> None:
         "--account",
         action="append",
         metavar="NAME",
-        help="only this account of [sources.github_billing.accounts] (repeatable; default: all)",
+        help="only this billing account, by its name in the store (repeatable; default: all)",
     )
 
 

@@ -360,6 +360,32 @@ def test_three_accounts_load_into_one_store_each_to_the_cent_and_dbt_builds_once
     tokens = [h.token for h in accounts]
     assert not any(t in done.stdout + done.stderr for t in tokens)
 
+    # the FOCUS export of one account: its rows only, reconciled with its own bill
+    out = tmp_path / "acme-eu.parquet"
+    export = run_cli(
+        "export", "focus", "--db", str(db), "--out", str(out), "--account", "acme-eu",
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert export.returncode == 0, export.stderr
+    assert f"BilledCost = EffectiveCost {bills['acme-eu']:,.2f} USD" in export.stdout
+    assert query(db, f"select distinct \"BillingAccountId\" from '{out}'") == [("acme-eu",)]
+
+
+def test_account_names_one_configured_account_or_gets_a_sentence(
+    accounts: MultiAccountSimulator, tmp_path: Path
+) -> None:
+    env, db = configure(tmp_path, accounts), tmp_path / "billing.duckdb"
+    checked = run_cli("check", "--account", "octo", env=env, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.startswith("Connection OK.")  # one account: no account header
+    assert accounts["octo-shop"].requests and not accounts["acme"].requests
+    assert not accounts["acme-eu"].requests
+    unknown = run(tmp_path, env, db, "--account", "nope")
+    assert unknown.returncode == 2 and not db.exists()
+    assert unknown.stderr.strip() == (
+        "error: --account nope is not a configured account: configured are acme, acme-eu, octo."
+    )
+
 
 def test_a_second_cli_run_of_one_account_leaves_the_others_rows_untouched(
     accounts: MultiAccountSimulator, tmp_path: Path
@@ -532,3 +558,88 @@ def test_a_store_of_before_accounts_whose_account_is_not_configured_is_left_unto
         "--db at another database."
     )
     assert db.read_bytes() == original
+
+
+# -- the accounts configuration, as dlt resolves it -------------------------------------------
+def test_an_accounts_identity_host_and_token_come_from_its_own_section_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipelines.accounts_config import configured_accounts, select
+
+    for key, value in {
+        "ENTERPRISE": "top-corp",
+        "ACCESS_TOKEN": "ghp_top",
+        "BASE_URL": "https://api.top.ghe.com",
+        "LOOKBACK_DAYS": "9",
+        "ACCOUNTS__OCTO__ORGANIZATION": "octo-shop",
+        "ACCOUNTS__OCTO__ACCESS_TOKEN": "ghp_octo",
+    }.items():
+        monkeypatch.setenv(f"SOURCES__GITHUB_BILLING__{key}", value)
+    octo, top = configured_accounts()
+    # the shared keys fall back to [sources.github_billing]; who, where and with what never do
+    assert (octo.name, octo.config.organization, octo.config.enterprise) == (
+        "octo",
+        "octo-shop",
+        None,
+    )
+    assert (octo.config.access_token, octo.config.base_url) == (
+        "ghp_octo",
+        "https://api.github.com",
+    )
+    assert octo.config.lookback_days == 9 and octo.pipeline_name == "github_billing__octo"
+    # the single-enterprise keys beside the sections: one more account, named after its slug
+    assert (top.name, top.config.enterprise, top.config.access_token) == (
+        "top-corp",
+        "top-corp",
+        "ghp_top",
+    )
+    assert octo.config.client().account.name == "octo"  # every raw row's billing_account_id
+    assert [a.name for a in select([octo, top], ["top-corp"])] == ["top-corp"]
+
+
+@pytest.mark.parametrize(
+    ("env", "sentence"),
+    [
+        (
+            {"ACCOUNTS__EU__ENTERPRISE": "acme-eu"},
+            "Account 'eu' has no access token: set access_token under "
+            "[sources.github_billing.accounts.eu] in .dlt/secrets.toml (or "
+            "SOURCES__GITHUB_BILLING__ACCOUNTS__EU__ACCESS_TOKEN).",
+        ),
+        (
+            {"ACCOUNTS__EU__ACCESS_TOKEN": "ghp_x"},
+            "Account 'eu' names no billing account: set enterprise = \"<slug>\" or "
+            'organization = "<login>" under [sources.github_billing.accounts.eu] (or '
+            "SOURCES__GITHUB_BILLING__ACCOUNTS__EU__ENTERPRISE).",
+        ),
+    ],
+    ids=["no-token", "no-account"],
+)
+def test_an_incomplete_account_section_gets_its_sentence(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], sentence: str
+) -> None:
+    from pipelines.accounts_config import configured_accounts
+
+    for key, value in env.items():
+        monkeypatch.setenv(f"SOURCES__GITHUB_BILLING__{key}", value)
+    with pytest.raises(ValueError) as refused:
+        configured_accounts()
+    assert str(refused.value) == sentence
+
+
+def test_a_mistyped_key_of_an_account_is_named_with_its_account(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipelines.config_check import unknown_key_problems
+
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "config.toml").write_text(
+        '[sources.github_billing.accounts.acme]\nenterprize = "acme-corp"\n'
+    )
+    monkeypatch.setenv("SOURCES__GITHUB_BILLING__ACCOUNTS__OCTO__ORGANISATION", "octo-shop")
+    assert unknown_key_problems(tmp_path) == [
+        "Unknown key 'enterprize' under [sources.github_billing.accounts.acme] in "
+        f"{tmp_path / '.dlt' / 'config.toml'} (did you mean 'enterprise'?): fix or remove it.",
+        "Unknown environment variable SOURCES__GITHUB_BILLING__ACCOUNTS__OCTO__ORGANISATION (did "
+        "you mean SOURCES__GITHUB_BILLING__ACCOUNTS__OCTO__ORGANIZATION?): fix or unset it.",
+    ]
