@@ -92,12 +92,13 @@ def _client(cfg: Any) -> Any:
         raise UsageError(str(exc)) from None
 
 
-def _check(client: Any) -> Any:
+def _check(client: Any, who: str = "") -> Any:
+    """Check the client's token and account; `who` names the account among several."""
     from pipelines.github_billing.check import check_connection
 
     report = check_connection(client)
     for problem in report.problems:
-        print(f"error: {problem}", file=sys.stderr)
+        print(f"error: {who}{problem}", file=sys.stderr)
     if report.ok:
         print("Connection OK. This token can load: " + "; ".join(report.can_load) + ".")
     return report
@@ -110,7 +111,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     for account, client in zip(accounts, clients, strict=True):
         if len(accounts) > 1:
             print(f"Account {account.name} ({_describe(client)}):")
-        ok = _check(client).ok and ok
+        ok = _check(client, f"account {account.name}: " if len(accounts) > 1 else "").ok and ok
     return 0 if ok else 2
 
 
@@ -158,13 +159,13 @@ class AccountRun:
         return self.code == 0
 
 
-def _accounts(args: argparse.Namespace, **overrides: Any) -> tuple[list[Any], list[Any]]:
+def _accounts(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
     """The accounts `--account` selects (all without it) and every configured account."""
     from pipelines import accounts_config
 
     _config()  # a mistyped key or storage version: refused first, with its sentence
     try:
-        everyone = accounts_config.configured_accounts(**overrides)
+        everyone = accounts_config.configured_accounts()
         selected = accounts_config.select(everyone, getattr(args, "account", None) or ())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
@@ -229,7 +230,7 @@ def _load_account(store: Any, run: AccountRun, request: RunRequest, several: boo
     from pipelines import progress, runner
 
     client, record = run.client, run.record
-    report = _check(client)
+    report = _check(client, f"account {run.account.name}: " if several else "")
     record.outcome, record.error = "error", " ".join(report.problems) or None
     if not report.ok:
         print(
