@@ -302,8 +302,9 @@ def _build_and_summarise(store: Any, runs: list[AccountRun], request: RunRequest
                 )
             print("dbt build: all models and tests passed.")
             if _is_duckdb(store):
+                published = _publish_for_bi(store.path)  # once, for every account's marts
                 for run in loaded:
-                    run.client.warnings.extend(_publish_for_bi(store.path))
+                    run.client.warnings.extend(published)
         except (runner.RunFailed, bi_publish.PublishFailed) as exc:
             print(f"error: {exc}", file=sys.stderr)
             for run in loaded:  # their data is loaded, but the run did not complete

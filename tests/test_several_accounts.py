@@ -344,6 +344,7 @@ def test_three_accounts_load_into_one_store_each_to_the_cent_and_dbt_builds_once
     for hosted in accounts:
         assert hosted.account.requests and {r.status for r in hosted.account.requests} == {200}
     assert done.stdout.count("dbt build: all models and tests passed.") == 1
+    assert done.stdout.count("BI file (open it from BI tools") == 1
     assert "All 3 accounts loaded: acme, acme-eu, octo." in done.stdout
     bills = {name: sum(truth(accounts, name).values(), Decimal(0)) for name in SIMULATED}
     assert "Net cost by account:" in done.stdout
