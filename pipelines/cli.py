@@ -175,12 +175,16 @@ def _accounts(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
 def _run(store: Any, accounts: list[Any], request: RunRequest, everyone: list[Any]) -> int:
     """Load every account in turn (one's failure does not stop the others), then build the
     models once on what was loaded. The exit code is the worst account's."""
-    from pipelines import account_migration, ops
+    from pipelines import account_migration, alert_settings, ops
 
     today_date = _parse_day(request.today, "--today") or datetime.now(UTC).date()
     _validate_window(request.since, request.until, today_date)
     # bad configuration is refused before the database is touched
     clients = [_client(account.config) for account in accounts]
+    try:
+        alert_vars = alert_settings.dbt_vars()
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     several = len(accounts) > 1
     with store.run_lock():
         migrated = account_migration.migrate(store, everyone)
@@ -196,7 +200,7 @@ def _run(store: Any, accounts: list[Any], request: RunRequest, everyone: list[An
             run = AccountRun(account, client, record)
             runs.append(run)
             _logged(store, run, lambda run=run: _load_account(store, run, request, several))
-        return _build_and_summarise(store, runs, request)
+        return _build_and_summarise(store, runs, request, alert_vars)
 
 
 def _logged(store: Any, run: AccountRun, work: Any) -> None:
@@ -276,18 +280,16 @@ def _load_account(store: Any, run: AccountRun, request: RunRequest, several: boo
     return 0
 
 
-def _build_and_summarise(store: Any, runs: list[AccountRun], request: RunRequest) -> int:
+def _build_and_summarise(
+    store: Any, runs: list[AccountRun], request: RunRequest, alert_vars: dict[str, Any]
+) -> int:
     """dbt once, on every account's data, when any account loaded; the summary; the code."""
-    from pipelines import alert_settings, bi_publish, ops, progress, runner, summary
+    from pipelines import bi_publish, ops, progress, runner, summary
 
     loaded = [run for run in runs if run.loaded]
     code = max((run.code for run in runs), default=0)
     if not loaded:
         return code
-    try:
-        alert_vars = alert_settings.dbt_vars()
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
     if request.build:
         shown = progress.RunProgress.for_stream(sys.stderr)
         try:
