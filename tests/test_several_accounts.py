@@ -283,8 +283,9 @@ def run(project: Path, env: dict, db: Path, *args: str) -> object:
 
 
 def truth(sim: MultiAccountSimulator, name: str, since: date = CLI_START) -> dict[date, Decimal]:
-    """The account's net cost per day, from the simulator's own ledger."""
-    by_day = sim.ground_truth()[SIMULATED[name]]["by_day"]
+    """The account's net cost per day, from the simulator's own ledger (`name`: the store's
+    name of the account, or the simulator's)."""
+    by_day = sim.ground_truth()[SIMULATED.get(name, name)]["by_day"]
     found = {
         date.fromisoformat(day): sum((Decimal(p["net"]) for p in parts.values()), Decimal(0))
         for day, parts in by_day.items()  # type: ignore[attr-defined]
@@ -642,3 +643,50 @@ def test_a_mistyped_key_of_an_account_is_named_with_its_account(
         "Unknown environment variable SOURCES__GITHUB_BILLING__ACCOUNTS__OCTO__ORGANISATION (did "
         "you mean SOURCES__GITHUB_BILLING__ACCOUNTS__OCTO__ORGANIZATION?): fix or unset it.",
     ]
+
+
+@pytest.mark.postgres
+def test_three_accounts_load_into_postgresql_each_to_the_cent_with_their_status(
+    accounts: MultiAccountSimulator,
+    postgres_cluster: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pipelines.cli import main
+    from tests.conftest import postgres_store
+
+    store = postgres_store(postgres_cluster, "several_accounts", tmp_path)
+    monkeypatch.chdir(tmp_path)  # dlt's local state goes under ./data
+    names = {"acme": "acme", "eu": "acme-eu", "octo": "octo-shop"}
+    env = {
+        **accounts.proxy_env(),
+        "SOURCES__GITHUB_BILLING__DESTINATION": "postgres",
+        "DESTINATION__POSTGRES__CREDENTIALS": store.credentials.to_native_representation(),
+        "SOURCES__GITHUB_BILLING__START_DATE": CLI_START.isoformat(),
+        "SOURCES__GITHUB_BILLING__USAGE_EXPORTS": "false",
+        "SOURCES__GITHUB_BILLING__BACKFILL_VIA_EXPORTS": "false",
+    }
+    for name, simulated in names.items():
+        ent = accounts[simulated].enterprise
+        prefix = f"SOURCES__GITHUB_BILLING__ACCOUNTS__{name.upper()}__"
+        env[prefix + ("ORGANIZATION" if ent.kind == "organization" else "ENTERPRISE")] = ent.slug
+        env[prefix + "BASE_URL"] = accounts.base_url(simulated)
+        env[prefix + "ACCESS_TOKEN"] = accounts.hosted_account(simulated).token
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+
+    assert main(["run", "--no-build", "--today", TODAY.isoformat()]) == 0
+    for name, simulated in names.items():
+        found = query(
+            store,
+            f"select usage_date, sum(net_amount) from {RAW}.usage_items "
+            "where billing_account_id = ? group by 1",
+            [name],
+        )
+        assert {d: Decimal(n) for d, n in found if n} == truth(accounts, simulated) != {}
+    capsys.readouterr()
+    assert main(["status", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["state"], report["destination"]) == ("Healthy", "postgres")
+    assert {n: a["state"] for n, a in report["accounts"].items()} == dict.fromkeys(names, "Healthy")
