@@ -4,6 +4,7 @@ equal its own simulator truth to the cent."""
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -16,7 +17,13 @@ from pipelines.runner import build_models
 from pipelines.simulator import MultiAccountSimulator
 from pipelines.store import Store
 from tests.conftest import ENGINES, postgres_store, query
-from tests.test_several_accounts import START, load_account, truth_by_day, two_enterprises
+from tests.test_several_accounts import (
+    RESTATED,
+    START,
+    load_account,
+    truth_by_day,
+    two_enterprises,
+)
 
 ACCOUNTS = ("acme", "labs")
 
@@ -194,3 +201,45 @@ def test_forecasts_and_per_user_usage_are_each_accounts_own(
             [account],
         )
         assert users and {login for (login,) in users} <= set(ent.users)
+
+
+SEAT_DAY_MARTS = ("fct_usage_costs", "fct_copilot_seat_days", "fct_daily_cost_by_seat_holder")
+
+
+def per_account_days(db: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Each incremental mart's dollars and rows per account and day."""
+    return {
+        mart: query(
+            db,
+            f"select billing_account_id, usage_date, count(*), sum(net_amount) "
+            f"from marts.{mart} group by 1, 2 order by 1, 2",
+        )
+        for mart in SEAT_DAY_MARTS
+    }
+
+
+def test_an_incremental_build_after_one_accounts_rerun_equals_a_full_refresh(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "billing.duckdb"
+    with MultiAccountSimulator(two_enterprises()) as sim:
+        for name in ACCOUNTS:
+            load_account(db, sim, name)
+        build_models(db)
+        before = per_account_days(db)
+        # acme's GitHub restates a recent day; only acme runs again, then an incremental build
+        sim["acme"].enterprise.restate(RESTATED, empty=["none"])
+        load_account(db, sim, "acme")
+        build_models(db)
+        incremental = per_account_days(db)
+    full = tmp_path / "full.duckdb"
+    shutil.copy(db, full)
+    build_models(full, full_refresh=True)
+    assert incremental == per_account_days(full)
+    # labs' marts are what they were; acme's restated day changed
+    for mart in SEAT_DAY_MARTS:
+        assert [r for r in incremental[mart] if r[0] == "labs"] == [
+            r for r in before[mart] if r[0] == "labs"
+        ]
+    acme_day = [r for r in incremental["fct_usage_costs"] if r[:2] == ("acme", RESTATED)]
+    assert acme_day != [r for r in before["fct_usage_costs"] if r[:2] == ("acme", RESTATED)]
