@@ -80,7 +80,7 @@ def snapshot(db: Path) -> dict[str, list[tuple]]:
                 if not name.startswith("_dlt")
                 and not name.endswith("dlt_load_id")
                 and name != "built_through_load_id"
-                and name != "extracted_at"
+                and name not in ("extracted_at", "last_loaded_at")  # dim_billing_accounts'
             ]
             cols = ", ".join(f'"{c}"' for c in columns)
             rows = con.execute(f'select {cols} from "{schema}"."{table}"').fetchall()
