@@ -92,19 +92,31 @@ def _client(cfg: Any) -> Any:
         raise UsageError(str(exc)) from None
 
 
-def _check(client: Any) -> Any:
+def _check(client: Any, who: str = "") -> Any:
+    """Check the client's token and account; `who` names the account among several."""
     from pipelines.github_billing.check import check_connection
 
     report = check_connection(client)
     for problem in report.problems:
-        print(f"error: {problem}", file=sys.stderr)
+        print(f"error: {who}{problem}", file=sys.stderr)
     if report.ok:
         print("Connection OK. This token can load: " + "; ".join(report.can_load) + ".")
     return report
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    return 0 if _check(_client(_config())).ok else 2
+    accounts, _ = _accounts(args)
+    clients = [_client(account.config) for account in accounts]  # every sentence first
+    ok = True
+    for account, client in zip(accounts, clients, strict=True):
+        if len(accounts) > 1:
+            print(f"Account {account.name} ({_describe(client)}):")
+        ok = _check(client, f"account {account.name}: " if len(accounts) > 1 else "").ok and ok
+    return 0 if ok else 2
+
+
+def _describe(client: Any) -> str:
+    return f"{client.account.kind} {client.account.login} at {client.base_url}"
 
 
 def _validate_window(since: date | None, until: date | None, today: date) -> None:
@@ -133,39 +145,102 @@ class RunRequest:
     full_refresh: bool = False
 
 
-def _run(store: Any, cfg: Any, request: RunRequest) -> int:
-    from pipelines import ops
+@dataclass
+class AccountRun:
+    """One account's part of a run: its client, its run-log record and how it ended."""
+
+    account: Any  # accounts_config.Account
+    client: Any
+    record: Any  # ops.RunRecord
+    code: int = 0  # 0 loaded, 1 failed while loading, 2 refused before loading
+
+    @property
+    def loaded(self) -> bool:
+        return self.code == 0
+
+
+def _accounts(args: argparse.Namespace) -> tuple[list[Any], list[Any]]:
+    """The accounts `--account` selects (all without it) and every configured account."""
+    from pipelines import accounts_config
+
+    _config()  # a mistyped key or storage version: refused first, with its sentence
+    try:
+        everyone = accounts_config.configured_accounts()
+        selected = accounts_config.select(everyone, getattr(args, "account", None) or ())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return selected, everyone
+
+
+def _run(store: Any, accounts: list[Any], request: RunRequest, everyone: list[Any]) -> int:
+    """Load every account in turn (one's failure does not stop the others), then build the
+    models once on what was loaded. The exit code is the worst account's."""
+    from pipelines import account_migration, alert_settings, ops
 
     today_date = _parse_day(request.today, "--today") or datetime.now(UTC).date()
     _validate_window(request.since, request.until, today_date)
-    client = _client(cfg)  # bad configuration is refused before the database is touched
-    with store.run_lock():
-        record = ops.RunRecord(started_at=datetime.now(UTC), command="run")
-        ops.start_run(store, record)
-        try:
-            return _checked_load(store, cfg, client, request, record)
-        except (UsageError, ops.OpsError) as exc:
-            record.outcome, record.error = "error", str(exc)
-            raise
-        except BaseException as exc:
-            record.outcome, record.error = "error", unexpected_sentence(exc)
-            raise
-        finally:
-            record.ended_at = datetime.now(UTC)
-            ops.finish_run(store, record)
-
-
-def _checked_load(store: Any, cfg: Any, client: Any, request: RunRequest, record: Any) -> int:
-    from pipelines import alert_settings, bi_publish, progress, runner, summary
-
+    # bad configuration is refused before the database is touched
+    clients = [_client(account.config) for account in accounts]
     try:
         alert_vars = alert_settings.dbt_vars()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    report = _check(client)
+    several = len(accounts) > 1
+    with store.run_lock():
+        migrated = account_migration.migrate(store, everyone)
+        if migrated:
+            print(f"note: {migrated}")
+        runs = []
+        for account, client in zip(accounts, clients, strict=True):
+            if several:
+                print(f"Account {account.name} ({_describe(client)}):")
+            record = ops.RunRecord(
+                started_at=datetime.now(UTC), command="run", account=account.name
+            )
+            run = AccountRun(account, client, record)
+            runs.append(run)
+            _logged(store, run, lambda run=run: _load_account(store, run, request, several))
+        return _build_and_summarise(store, runs, request, alert_vars)
+
+
+def _logged(store: Any, run: AccountRun, work: Any) -> None:
+    """`work` with the account's run logged as running before and its outcome after."""
+    from pipelines import ops
+
+    record = run.record
+    ops.start_run(store, record)
+    try:
+        run.code = work()
+    except (UsageError, ops.OpsError) as exc:
+        record.outcome, record.error = "error", str(exc)
+        raise
+    except BaseException as exc:
+        record.outcome, record.error = "error", unexpected_sentence(exc)
+        raise
+    finally:
+        record.ended_at = datetime.now(UTC)
+        record.requests_made = run.client.requests_made
+        record.rate_limit_remaining = run.client.rate_limit_remaining
+        ops.finish_run(store, record)
+
+
+def _say_error(run: AccountRun, sentence: str, several: bool) -> None:
+    who = f"account {run.account.name}: " if several else ""
+    print(f"error: {who}{sentence}", file=sys.stderr)
+
+
+def _load_account(store: Any, run: AccountRun, request: RunRequest, several: bool) -> int:
+    """Check the account's token, then load it; 0, or the account's failure code."""
+    from pipelines import progress, runner
+
+    client, record = run.client, run.record
+    report = _check(client, f"account {run.account.name}: " if several else "")
     record.outcome, record.error = "error", " ".join(report.problems) or None
     if not report.ok:
-        print("Nothing was loaded.", file=sys.stderr)
+        print(
+            "Nothing was loaded" + (f" for account {run.account.name}." if several else "."),
+            file=sys.stderr,
+        )
         return 2
     shown = progress.RunProgress.for_stream(sys.stderr)
     try:
@@ -173,47 +248,93 @@ def _checked_load(store: Any, cfg: Any, client: Any, request: RunRequest, record
             result = runner.load(
                 store,
                 client,
+                account_name=run.account.name,
                 since=request.since.isoformat() if request.since else None,
                 until=request.until.isoformat() if request.until else None,
                 today=request.today,
-                **cfg.source_arguments(),
+                **run.account.config.source_arguments(),
             )
-        record.rows_per_table = result.rows_loaded
-        print(
-            f"Loaded {sum(result.rows_loaded.values()):,} rows with {result.requests_made} API "
-            f"requests (rate-limit budget left: {result.rate_limit_remaining})."
-        )
-        for note in client.notes:
-            print(f"note: {note}")
-        for warning in client.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        if request.build:
+    except runner.RunFailed as exc:
+        record.error = str(exc)
+        _say_error(run, str(exc), several)
+        return 1
+    except Exception as exc:
+        from pipelines.settings import run_settings
+
+        if not several or run_settings().debug:
+            raise
+        record.error = unexpected_sentence(exc)
+        _say_error(run, record.error, several)
+        return 1
+    record.rows_per_table = result.rows_loaded
+    print(
+        f"Loaded {sum(result.rows_loaded.values()):,} rows with {result.requests_made} API "
+        f"requests (rate-limit budget left: {result.rate_limit_remaining})."
+    )
+    for note in client.notes:
+        print(f"note: {note}")
+    for warning in client.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    # a report to retry next run does not fail the run, but `status` shows it
+    record.outcome, record.error = "success", " ".join(client.warnings) or None
+    return 0
+
+
+def _build_and_summarise(
+    store: Any, runs: list[AccountRun], request: RunRequest, alert_vars: dict[str, Any]
+) -> int:
+    """dbt once, on every account's data, when any account loaded; the summary; the code."""
+    from pipelines import bi_publish, ops, progress, runner, summary
+
+    loaded = [run for run in runs if run.loaded]
+    code = max((run.code for run in runs), default=0)
+    if not loaded:
+        return code
+    if request.build:
+        shown = progress.RunProgress.for_stream(sys.stderr)
+        try:
             with shown.build() as on_dbt_event:
                 runner.build_models(
                     store,
                     full_refresh=request.full_refresh,
                     callbacks=[on_dbt_event],
-                    lookback_days=cfg.lookback_days,
+                    # the models rebuild the longest lookback any account re-checked
+                    lookback_days=max(run.account.config.lookback_days for run in loaded),
                     dbt_vars=alert_vars,
                 )
             print("dbt build: all models and tests passed.")
             if _is_duckdb(store):
-                _publish_for_bi(store.path, client)
-    except (runner.RunFailed, bi_publish.PublishFailed) as exc:
-        record.error = str(exc)
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        record.requests_made = client.requests_made
-        record.rate_limit_remaining = client.rate_limit_remaining
-    # a report to retry next run does not fail the run, but `status` shows it
-    record.outcome, record.error = "success", " ".join(client.warnings) or None
+                published = _publish_for_bi(store.path)  # once, for every account's marts
+                for run in loaded:
+                    run.client.warnings.extend(published)
+        except (runner.RunFailed, bi_publish.PublishFailed) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            for run in loaded:  # their data is loaded, but the run did not complete
+                run.record.outcome, run.record.error = "error", str(exc)
+                ops.finish_run(store, run.record)
+            return 1
+        for run in loaded:
+            run.record.error = " ".join(run.client.warnings) or None
+            ops.finish_run(store, run.record)
     print(summary.render(store))
     if request.build:
         from pipelines.alerts import count_line
 
         print(count_line(store))
-    return 0
+    if len(runs) > 1:
+        print(_accounts_line(runs))
+    return code
+
+
+def _accounts_line(runs: list[AccountRun]) -> str:
+    failed = [run.account.name for run in runs if not run.loaded]
+    names = ", ".join(run.account.name for run in runs if run.loaded)
+    if not failed:
+        return f"All {len(runs)} accounts loaded: {names}."
+    return (
+        f"{len(runs) - len(failed)} of {len(runs)} accounts loaded ({names or 'none'}); "
+        f"{', '.join(failed)} failed (its sentence above; `github-billing status` shows it)."
+    )
 
 
 def _is_duckdb(store: Any) -> bool:
@@ -223,9 +344,9 @@ def _is_duckdb(store: Any) -> bool:
     return isinstance(store, DuckDBStore)
 
 
-def _publish_for_bi(db_path: Path, client: Any) -> None:
+def _publish_for_bi(db_path: Path) -> list[str]:
     """The marts into the BI file and Parquet; a snapshot Windows could not put in place is a
-    warning (kept in the run log), not a failure."""
+    warning (kept in the run log), not a failure: the warnings."""
     from pipelines import bi_publish
 
     published = bi_publish.publish(db_path)
@@ -235,11 +356,11 @@ def _publish_for_bi(db_path: Path, client: Any) -> None:
     )
     for warning in published.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    client.warnings.extend(published.warnings)
+    return list(published.warnings)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    cfg = _config()
+    accounts, everyone = _accounts(args)
     store = _store(args)
     request = RunRequest(
         since=_parse_day(args.since, "--since"),
@@ -248,7 +369,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         today=args.today,
         full_refresh=args.full_refresh,
     )
-    return _report_after_run(_run(store, cfg, request), store, args)
+    return _report_after_run(_run(store, accounts, request, everyone), store, args)
 
 
 def _report_after_run(code: int, store: Any, args: argparse.Namespace) -> int:
@@ -305,6 +426,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                     "destination": store.name,
                     "database": store.location,
                     "bi_database": bi,
+                    "accounts": {
+                        name: {"state": h.state, "sentence": h.sentence}
+                        for name, h in health.accounts.items()
+                    },
                     "last_runs": health.last_runs,
                 },
                 default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v),
@@ -313,10 +438,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     else:
         print(f"{health.state}: {health.sentence}")
+        for name, account in health.accounts.items():
+            print(f"  {name}: {account.state}: {account.sentence}")
+        several = bool(health.accounts)
         for run in health.last_runs:
             budget = run["rate_limit_remaining"]
+            who = f" {run['account'] or '':<12}" if several else ""
             line = (
-                f"  {run['started_at'].astimezone(UTC):%Y-%m-%d %H:%M} {run['outcome']:<8} "
+                f"  {run['started_at'].astimezone(UTC):%Y-%m-%d %H:%M}{who} {run['outcome']:<8} "
                 f"{run['rows_loaded'] or 0:>9,} rows {run['requests_made'] or 0:>6} requests"
                 f"{'' if budget is None else f' ({budget} left)'}"
             )
@@ -324,16 +453,36 @@ def cmd_status(args: argparse.Namespace) -> int:
     return health.exit_code
 
 
+def _import_account(args: argparse.Namespace) -> str | None:
+    """The account reports are imported into: --account, else the only configured account,
+    else (None) the store's only one."""
+    from pipelines import accounts_config
+
+    if args.account:
+        if len(args.account) > 1:
+            raise UsageError(
+                "import takes one --account: the account the reports belong to; import each "
+                "account's reports on their own."
+            )
+        return str(args.account[0])
+    try:
+        configured = accounts_config.configured_accounts()
+    except ValueError:
+        return None  # nothing usable configured: the store says which account it holds
+    return configured[0].name if len(configured) == 1 else None
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from pipelines.report_import import import_reports
     from pipelines.runner import RunFailed
 
+    account_name = _import_account(args)
     store = _store(args)
     with store.run_lock():
         with store.session():
             pass  # locked or unwritable: a sentence before any work
         try:
-            result = import_reports(store, [Path(p) for p in args.paths])
+            result = import_reports(store, [Path(p) for p in args.paths], account_name)
         except RunFailed as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -374,8 +523,9 @@ def cmd_migrate_storage(args: argparse.Namespace) -> int:
     return 0
 
 
-def _simulator_from_args(args: argparse.Namespace) -> Any:
-    from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
+def _shape_from_args(args: argparse.Namespace) -> tuple[date, Any]:
+    """The simulated enterprise's today and size, from the shape flags."""
+    from pipelines.simulator import EnterpriseSize
 
     today = _parse_day(args.today, "--today") or datetime.now(UTC).date()
     size = EnterpriseSize(
@@ -386,6 +536,13 @@ def _simulator_from_args(args: argparse.Namespace) -> Any:
         days=args.days,
         models=args.models,
     )
+    return today, size
+
+
+def _simulator_from_args(args: argparse.Namespace) -> Any:
+    from pipelines.simulator import Enterprise, Simulator
+
+    today, size = _shape_from_args(args)
     return Simulator(
         Enterprise(slug=args.enterprise, seed=args.seed, size=size, today=today),
         port=getattr(args, "port", 0),
@@ -393,34 +550,52 @@ def _simulator_from_args(args: argparse.Namespace) -> Any:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from pipelines.simulator.server import DEMO_TOKEN
+    """Three accounts served by the local API (two enterprises, one on a GHE.com-style host,
+    and an organization), loaded into one store, the models built once."""
+    from pipelines.accounts_config import explicit_account
+    from pipelines.runner import scoped_environment
+    from pipelines.simulator import MultiAccountSimulator, three_accounts
 
     store = _store(args, "data/demo.duckdb")
-    simulator = _simulator_from_args(args)
+    today, size = _shape_from_args(args)
+    hosted = three_accounts(today, seed=args.seed, size=size)
+    _config()  # a mistyped key or storage version: refused before the database is reset
     # The demo always starts clean: a fresh database and fresh dlt state.
-    store.reset(simulator.enterprise.slug)
-    sim = simulator.start()
+    store.reset(*(h.name for h in hosted))
+    with MultiAccountSimulator(hosted) as sim, scoped_environment(sim.proxy_env()):
+        accounts = []
+        for h in sim:
+            ent = h.account.enterprise
+            print(
+                f"Local GitHub billing API for {ent.kind} '{ent.slug}' at {sim.base_url(h.name)} "
+                f"({len(ent.orgs)} orgs, {len(ent.repos)} repos, {len(ent.users)} seat holders, "
+                f"{len(ent.cost_centers)} cost centers, {ent.size.days} days)."
+            )
+            login = {"organization" if ent.kind == "organization" else "enterprise": ent.slug}
+            accounts.append(
+                _demo_account(explicit_account, h.name, login, h.token, sim.base_url(h.name), ent)
+            )
+        request = RunRequest(build=not args.no_build, today=today.isoformat())
+        code = _run(store, accounts, request, accounts)
+    return _report_after_run(code, store, args)
+
+
+def _demo_account(
+    make: Any, name: str, login: dict[str, str], token: str, url: str, ent: Any
+) -> Any:
     try:
-        ent = sim.enterprise
-        print(
-            f"Local GitHub billing API for '{ent.slug}' at {sim.base_url} "
-            f"({len(ent.orgs)} orgs, {len(ent.repos)} repos, {len(ent.users)} seat holders, "
-            f"{len(ent.cost_centers)} cost centers, {ent.size.days} days)."
-        )
-        cfg = _config(
-            enterprise=ent.slug,
-            access_token=DEMO_TOKEN,
-            base_url=sim.base_url,
+        return make(
+            name,
+            **login,
+            access_token=token,
+            base_url=url,
             start_date=ent.first_day.isoformat(),
             lookback_days=7,
             # the local API builds usage reports in a few polls: no need for GitHub's waits
             export_poll_seconds=0.02,
         )
-        request = RunRequest(build=not args.no_build, today=ent.today.isoformat())
-        code = _run(store, cfg, request)
-    finally:
-        sim.stop()
-    return _report_after_run(code, store, args)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -474,6 +649,16 @@ def add_store_options(p: argparse.ArgumentParser, default_db: str = DEFAULT_DB) 
     )
 
 
+def add_account_option(p: argparse.ArgumentParser) -> None:
+    """--account, for the commands that work on one billing account or several."""
+    p.add_argument(
+        "--account",
+        action="append",
+        metavar="NAME",
+        help="only this billing account, by its name in the store (repeatable; default: all)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="github-billing",
@@ -483,10 +668,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("check", help="validate token, scopes and enterprise; load nothing")
+    add_account_option(p)
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("run", help="incremental load, then dbt build")
+    p = sub.add_parser("run", help="incremental load of every account, then dbt build")
     add_store_options(p)
+    add_account_option(p)
     p.add_argument("--since", help="backfill from this UTC date (YYYY-MM-DD)")
     p.add_argument("--until", help="backfill up to this UTC date, included")
     p.add_argument("--no-build", action="store_true", help="load only; skip dbt build")
@@ -508,6 +695,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="report CSV files")
     add_store_options(p)
+    add_account_option(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export", help="write the costs in an open format for FinOps tools")

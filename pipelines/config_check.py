@@ -42,17 +42,29 @@ def unknown_key_problems(project_dir: Path) -> list[str]:
             problems.append(f"{path} is not valid TOML ({exc}): fix the file and run again.")
             continue
         section = data.get("sources", {}).get("github_billing", {})
-        for key in section:
-            if key not in known and not isinstance(section[key], dict):
-                problems.append(
-                    f"Unknown key '{key}' under [sources.github_billing] in {path}"
-                    f"{_suggest(key, known)}: fix or remove it."
-                )
+        accounts = section.get("accounts", {})
+        sections = [("sources.github_billing", section)] + [
+            (f"sources.github_billing.accounts.{name}", keys)
+            for name, keys in (accounts.items() if isinstance(accounts, dict) else ())
+            if isinstance(keys, dict)
+        ]
+        for name, keys in sections:
+            for key in keys:
+                if key not in known and not isinstance(keys[key], dict):
+                    problems.append(
+                        f"Unknown key '{key}' under [{name}] in {path}"
+                        f"{_suggest(key, known)}: fix or remove it."
+                    )
     for env_key in os.environ:
         if env_key.startswith(SECTION_ENV_PREFIX):
             key = env_key[len(SECTION_ENV_PREFIX) :].lower()
+            if key.startswith("accounts__") and key.count("__") == 2:
+                key = key.rsplit("__", 1)[1]  # an account's own key: ACCOUNTS__<NAME>__<KEY>
+                prefix = env_key[: -len(key)]
+            else:
+                prefix = SECTION_ENV_PREFIX
             if key not in known and "__" not in key:
                 close = difflib.get_close_matches(key, sorted(known), n=1)
-                hint = f" (did you mean {SECTION_ENV_PREFIX}{close[0].upper()}?)" if close else ""
+                hint = f" (did you mean {prefix}{close[0].upper()}?)" if close else ""
                 problems.append(f"Unknown environment variable {env_key}{hint}: fix or unset it.")
     return problems

@@ -9,6 +9,7 @@ window, splits it into files and reconciles; every column rule lives in the mode
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -109,6 +110,24 @@ def rows_query(con: Any, allocate_seats: bool, where: str) -> str:
     )
 
 
+def _literals(values: Sequence[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def _check_accounts(con: Any, accounts: Sequence[str]) -> None:
+    """--account names accounts the store holds, or ExportError with the ones it does."""
+    held = [
+        a
+        for (a,) in con.execute(f"select distinct billing_account_id from {USAGE_COSTS}").fetchall()
+    ]
+    unknown = [a for a in accounts if a not in held]
+    if unknown:
+        raise ExportError(
+            f"--account {unknown[0]} has no costs in this database: it holds "
+            f"{', '.join(sorted(held)) or 'no account yet'}."
+        )
+
+
 def _check_built(con: Any) -> None:
     if not _columns(con, COST_AND_USAGE):
         raise ExportError(
@@ -133,9 +152,11 @@ def export_focus(
     until: date | None = None,
     split_rows: int | None = None,
     allocate_seats: bool = False,
+    accounts: Sequence[str] = (),
 ) -> ExportResult:
-    """Write the FOCUS rows of [since, until] to `out` (or numbered files of at most
-    `split_rows` rows each) and return the totals, checked against marts.fct_usage_costs."""
+    """Write the FOCUS rows of [since, until] (of `accounts` only, when named) to `out` (or
+    numbered files of at most `split_rows` rows each) and return the totals, checked against
+    marts.fct_usage_costs."""
     from pipelines import ops
 
     if fmt not in FORMATS:
@@ -157,8 +178,14 @@ def export_focus(
         raise ExportError(str(exc)) from None
     try:
         _check_built(con)
-        query = rows_query(con, allocate_seats, window_condition('"x_UsageDate"', since, until))
-        result = _totals(con, query, window_condition("usage_date", since, until))
+        _check_accounts(con, accounts)
+        rows_where = window_condition('"x_UsageDate"', since, until)
+        marts_where = window_condition("usage_date", since, until)
+        if accounts:
+            rows_where += f' and "BillingAccountId" in ({_literals(accounts)})'
+            marts_where += f" and billing_account_id in ({_literals(accounts)})"
+        query = rows_query(con, allocate_seats, rows_where)
+        result = _totals(con, query, marts_where)
         if result.billed_cost != result.marts_net or result.list_cost != result.marts_gross:
             raise ExportError(
                 f"The FOCUS rows do not reconcile with {USAGE_COSTS} (BilledCost "
@@ -252,6 +279,9 @@ def add_command(exports: Any) -> None:
         action="store_true",
         help="Copilot seat licence lines split to seat holders (FOCUS 1.3 Allocated* columns)",
     )
+    from pipelines.cli import add_account_option
+
+    add_account_option(p)
     p.set_defaults(func=cmd_export_focus)
 
 
@@ -268,6 +298,7 @@ def cmd_export_focus(args: argparse.Namespace) -> int:
             until=_parse_day(args.until, "--until"),
             split_rows=args.split_rows,
             allocate_seats=args.allocate_seats,
+            accounts=args.account or (),
         )
     except ExportError as exc:
         raise UsageError(str(exc)) from None

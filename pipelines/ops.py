@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,11 +44,17 @@ def finish_run(target: Path | Store, record: RunRecord) -> None:
     runlog.finish_run(as_store(target), record)
 
 
+# the order a store's state is the worst of its accounts' in
+SEVERITY = ("Healthy", "Pending Data", "Stale", "Error")
+
+
 @dataclass
 class Health:
     state: str  # Pending Data | Healthy | Stale | Error
     sentence: str
     last_runs: list[dict[str, Any]]
+    # a store of several accounts: each account's own health, by name
+    accounts: dict[str, Health] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
@@ -64,9 +70,28 @@ def health(
     stale_after_hours: float = DEFAULT_STALE_AFTER_HOURS,
     now: datetime | None = None,
 ) -> Health:
+    """The store's health: its one account's, or with several the worst of theirs, each
+    account's own state in `accounts`."""
     store = as_store(target)
-    runs = runlog.recent_runs(store)
-    return _judge(runs, store.run_in_progress(), stale_after_hours, now or datetime.now(UTC))
+    in_progress, moment = store.run_in_progress(), now or datetime.now(UTC)
+    names = runlog.logged_accounts(store)
+    if len(names) <= 1:
+        return _judge(runlog.recent_runs(store), in_progress, stale_after_hours, moment)
+    per_account = {
+        name or "(before accounts)": _judge(
+            runlog.recent_runs(store, account=name), in_progress, stale_after_hours, moment
+        )
+        for name in names
+    }
+    worst = max(per_account.values(), key=lambda h: SEVERITY.index(h.state)).state
+    named = [name for name, h in per_account.items() if h.state == worst]
+    sentence = (
+        f"All {len(per_account)} accounts are Healthy."
+        if worst == "Healthy"
+        else f"{len(named)} of {len(per_account)} accounts {'is' if len(named) == 1 else 'are'} "
+        f"{worst}: {', '.join(named)}."
+    )
+    return Health(worst, sentence, runlog.recent_runs(store), per_account)
 
 
 def _utc(moment: datetime) -> str:

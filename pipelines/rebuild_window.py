@@ -137,15 +137,17 @@ def _first_changed_day(r: _Reader, watermark: str, lookback_days: int) -> date |
                         ) as first_day
                     from {raw}.copilot_seats as new
                     left join {raw}.copilot_seats as earlier
-                        on earlier.seat_key = new.seat_key
+                        on earlier.billing_account_id = new.billing_account_id
+                        and earlier.seat_key = new.seat_key
                         and earlier.snapshot_date < new.snapshot_date
                     where new._dlt_load_id > ?
-                    group by new.seat_key, new.snapshot_date
+                    group by new.billing_account_id, new.seat_key, new.snapshot_date
                     union all
                     select min(cast(new.created_at at time zone 'UTC' as date))
                     from {raw}.copilot_seats as new
                     inner join {raw}.copilot_seats as earlier
-                        on earlier.seat_key = new.seat_key
+                        on earlier.billing_account_id = new.billing_account_id
+                        and earlier.seat_key = new.seat_key
                         and earlier._dlt_load_id <= ?
                         and earlier.created_at > new.created_at
                     where new._dlt_load_id > ?
@@ -156,18 +158,21 @@ def _first_changed_day(r: _Reader, watermark: str, lookback_days: int) -> date |
         )
     if r.raw_tables(["cost_center_resources"]):
         resources = f"{raw}.cost_center_resources"
-        # the very first versions count as valid since ever (int_cost_center_memberships_dated)
+        # each account's very first versions count as valid since ever
+        # (int_cost_center_memberships_dated)
         reasons.append(
             r.day(
                 f"""
-                select min(case when _dlt_valid_from = first_load.valid_from
+                select min(case when resources._dlt_valid_from = first_load.valid_from
                     then date '0001-01-01'
-                    else cast(_dlt_valid_from at time zone 'UTC' as date) end)
-                from {resources}
-                cross join (
-                    select min(_dlt_valid_from) as valid_from from {resources}
-                ) as first_load
-                where _dlt_load_id > ?
+                    else cast(resources._dlt_valid_from at time zone 'UTC' as date) end)
+                from {resources} as resources
+                inner join (
+                    select billing_account_id, min(_dlt_valid_from) as valid_from
+                    from {resources}
+                    group by billing_account_id
+                ) as first_load on first_load.billing_account_id = resources.billing_account_id
+                where resources._dlt_load_id > ?
                 """,
                 [watermark],
             )
@@ -185,7 +190,7 @@ def _first_changed_day(r: _Reader, watermark: str, lookback_days: int) -> date |
         # a deleted cost center attributes nothing after its last day of usage, however late
         # the pipeline learns of the deletion
         usage_days = " union all ".join(
-            f"select cost_center_id, usage_date from {t}" for t in partitions
+            f"select billing_account_id, cost_center_id, usage_date from {t}" for t in partitions
         )
         reasons.append(
             r.day(
@@ -193,12 +198,19 @@ def _first_changed_day(r: _Reader, watermark: str, lookback_days: int) -> date |
                 select min(built.usage_date)
                 from intermediate.int_copilot_seat_days_attributed as built
                 inner join (
-                    select centers.id, coalesce(max(days.usage_date), date '0001-01-01') as last_day
+                    select
+                        centers.billing_account_id,
+                        centers.id,
+                        coalesce(max(days.usage_date), date '0001-01-01') as last_day
                     from {raw}.cost_centers as centers
-                    left join ({usage_days}) as days on days.cost_center_id = centers.id
+                    left join ({usage_days}) as days
+                        on days.billing_account_id = centers.billing_account_id
+                        and days.cost_center_id = centers.id
                     where lower(centers.state) = 'deleted'
-                    group by centers.id
-                ) as deleted on deleted.id = built.cost_center_id
+                    group by centers.billing_account_id, centers.id
+                ) as deleted
+                    on deleted.billing_account_id = built.billing_account_id
+                    and deleted.id = built.cost_center_id
                 where built.usage_date > deleted.last_day
                 """
             )

@@ -15,6 +15,7 @@ from typing import Any
 import dlt
 from dlt.common.pipeline import LoadInfo
 
+from pipelines.accounts_config import pipeline_name as account_pipeline_name
 from pipelines.github_billing import GitHubApiError, GitHubClient, github_billing
 from pipelines.github_billing.recanonicalise import recanonicalise_dataset
 from pipelines.github_billing.settings import DEFAULT_LOOKBACK_DAYS
@@ -50,9 +51,11 @@ class LoadResult:
     load_info: LoadInfo | None = None
 
 
-def make_pipeline(target: Path | Store) -> dlt.Pipeline:
-    """dlt's pipeline into a store (a path means the DuckDB file there)."""
-    return as_store(target).make_pipeline()
+def make_pipeline(target: Path | Store, account_name: str | None = None) -> dlt.Pipeline:
+    """dlt's pipeline into a store (a path means the DuckDB file there): the account's, or
+    without one the pipeline name of the versions before accounts (account_migration.py)."""
+    store = as_store(target)
+    return store.make_pipeline(account_pipeline_name(account_name) if account_name else None)
 
 
 def find_api_error(exc: BaseException) -> GitHubApiError | None:
@@ -80,12 +83,24 @@ def drop_extracted_copies_of_normalized_packages(pipeline: dlt.Pipeline) -> None
             extracted.delete_package(load_id)
 
 
-def load(target: Path | Store, client: GitHubClient, **source_args: Any) -> LoadResult:
-    """Extract and load every resource into `target`; raise RunFailed with a sentence."""
+def load(
+    target: Path | Store,
+    client: GitHubClient,
+    account_name: str | None = None,
+    pipeline_name: str | None = None,
+    **source_args: Any,
+) -> LoadResult:
+    """Extract and load every resource of one billing account into `target`; raise RunFailed
+    with a sentence. Each account of a store loads through its own dlt pipeline (its own
+    cursors and state, `pipeline_name` overrides it) into the same dataset; without a name
+    the account is named after its slug (the client's account name)."""
     store = as_store(target)
-    pipeline = store.make_pipeline()
+    name = account_name or client.account.name
+    pipeline = store.make_pipeline(pipeline_name or account_pipeline_name(name))
     # the client holds the token: the source needs none beside it
-    source = github_billing(enterprise=client.enterprise, client=client, **source_args)
+    source = github_billing(
+        enterprise=client.enterprise, client=client, account_name=name, **source_args
+    )
     try:
         if pipeline.has_pending_data:
             # A run that was killed left extracted or half-loaded packages: finish them first
@@ -120,7 +135,7 @@ def load(target: Path | Store, client: GitHubClient, **source_args: Any) -> Load
 
 
 @contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
+def scoped_environment(values: dict[str, str]) -> Iterator[None]:
     """`values` in os.environ for the block only: the database password never outlives the
     dbt call in this process's environment (nor reaches a child started later)."""
     saved = {key: os.environ.get(key) for key in values}
@@ -150,7 +165,7 @@ def invoke_dbt(
     os.environ.setdefault("DO_NOT_TRACK", "1")
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     try:
-        with _environment(store.dbt_env()):
+        with scoped_environment(store.dbt_env()):
             return dbtRunner(callbacks=callbacks or []).invoke(
                 [command, *project, *(["--quiet"] if quiet else []), *args]
             )

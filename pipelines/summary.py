@@ -48,6 +48,28 @@ def _unknown_skus(db: Session) -> list[str]:
     ]
 
 
+def _by_account(db: Session) -> list[str]:
+    """The bill of each account, when the store holds several (their sum is the total)."""
+    found = db.fetchall(
+        "select count(*) from information_schema.columns where table_schema = ? and "
+        "table_name = 'usage_items' and column_name = 'billing_account_id'",
+        [RAW_DATASET],
+    )
+    if not found[0][0]:
+        return []  # a store of before accounts: one account, the total is its bill
+    bills = db.fetchall(
+        "select billing_account_id, min(usage_date), max(usage_date), sum(net_amount) "
+        f"from {RAW_DATASET}.usage_items group by 1 order by 1"
+    )
+    if len(bills) < 2:
+        return []
+    lines = ["Net cost by account:"]
+    lines += [
+        f"  {name!s:<28} {_money(net):>14}  ({first} to {last})" for name, first, last, net in bills
+    ]
+    return lines
+
+
 def render(target: Path | Store) -> str:
     store = as_store(target)
     with store.session(read_only=True) as db:
@@ -66,6 +88,7 @@ def render(target: Path | Store) -> str:
                 f"from {RAW_DATASET}.usage_items"
             ) or (None, None, None)
             lines.append(f"Period covered: {first} to {last}")
+            lines += _by_account(db)
             lines.append(f"Total net cost: {_money(net)}")
         else:
             lines.append("No usage has been loaded yet: GitHub reported none for these days.")

@@ -11,9 +11,10 @@ from typing import Any
 import dlt
 import yaml
 
+from pipelines.accounts_config import pipeline_name
 from pipelines.github_billing.contract import TABLES, RawTable
 from pipelines.github_billing.recanonicalise import recanonicalise_dataset
-from pipelines.github_billing.settings import PIPELINE_NAME, RAW_DATASET
+from pipelines.github_billing.settings import RAW_DATASET
 from pipelines.runner import make_pipeline, pipelines_dir_for
 from pipelines.simulator import Simulator
 from tests.conftest import TODAY, edited_copy, load_into, query
@@ -25,7 +26,8 @@ SOURCES_YML = (
 
 
 def dlt_tables(db: Path) -> dict[str, Any]:
-    pipeline = dlt.attach(PIPELINE_NAME, pipelines_dir=str(pipelines_dir_for(db)))
+    # the account's own pipeline: the enterprise acme-corp, named after its slug
+    pipeline = dlt.attach(pipeline_name("acme-corp"), pipelines_dir=str(pipelines_dir_for(db)))
     return pipeline.default_schema.tables
 
 

@@ -106,7 +106,7 @@ def test_a_damaged_line_is_named_by_file_and_line() -> None:
 def test_import_twice_changes_nothing_and_totals_match_ground_truth(tmp_path: Path) -> None:
     paths = write_reports(tmp_path)
     db = tmp_path / "import.duckdb"
-    first = import_reports(db, list(paths.values()))
+    first = import_reports(db, list(paths.values()), ENT.slug)
     assert first.formats == {
         "premium_request",
         "ai_credit",
@@ -115,7 +115,7 @@ def test_import_twice_changes_nothing_and_totals_match_ground_truth(tmp_path: Pa
         "legacy_premium_request",
     }
     once = snapshot(db)
-    second = import_reports(db, list(paths.values()))
+    second = import_reports(db, list(paths.values()), ENT.slug)
     assert snapshot(db) == once
     assert second.rows_per_table == {}  # no day changed, none was rewritten
     # the legacy report's last day (May 20) is in the premium-request report: skipped
@@ -155,14 +155,22 @@ def test_a_bad_file_imports_nothing(tmp_path: Path) -> None:
     bad.write_text("name,amount\nfoo,1\n")
     db = tmp_path / "bad.duckdb"
     with pytest.raises(RunFailed, match=r"notes\.csv, line 1: not a GitHub usage report"):
-        import_reports(db, [paths["detailed.csv"], bad])
+        import_reports(db, [paths["detailed.csv"], bad], ENT.slug)
     assert not db.exists()
 
 
-def test_import_in_process_and_as_a_subprocess(tmp_path: Path, capsys) -> None:
+def test_import_in_process_and_as_a_subprocess(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     paths = write_reports(tmp_path)
     db = tmp_path / "cli.duckdb"
+    # the configured account names the rows (a store that holds one account needs no name)
+    monkeypatch.setenv("SOURCES__GITHUB_BILLING__ENTERPRISE", ENT.slug)
     assert main(["import", str(paths["detailed.csv"]), "--db", str(db)]) == 0
+    assert query(db, f"select distinct billing_account_id from {RAW}.detailed_usage") == [
+        (ENT.slug,)
+    ]
+    monkeypatch.delenv("SOURCES__GITHUB_BILLING__ENTERPRISE")
     out = capsys.readouterr().out
     assert "detailed_usage" in out and "2026-05-20 to 2026-06-10" in out
     done = run_cli(
@@ -211,11 +219,11 @@ def test_imports_one_by_one_in_any_order_equal_one_import_of_them_all(tmp_path: 
     halves = _split_by_organization(date(2026, 6, 5), date(2026, 6, 15), tmp_path)
     paths += [overlap, *halves, paths[0]]
     at_once = tmp_path / "at_once.duckdb"
-    import_reports(at_once, paths)
+    import_reports(at_once, paths, ENT.slug)
     for order, name in ((paths, "forward"), (paths[::-1], "backward")):
         one_by_one = tmp_path / f"{name}.duckdb"
         for path in order:
-            import_reports(one_by_one, [path])
+            import_reports(one_by_one, [path], ENT.slug)
         assert snapshot(one_by_one) == snapshot(at_once), name
     # nothing counted twice: the per-user and per-day dollars are the simulator's
     assert user_net(at_once) == sim_reports.user_net_by_day(ENT, date(2026, 5, 9), JUNE_END)
@@ -233,8 +241,8 @@ def test_a_richer_report_replaces_a_coarser_one_and_says_so(tmp_path: Path) -> N
         sim_reports.report_files(ENT, "summarized", date(2026, 6, 1), date(2026, 6, 10))[0]
     )
     db = tmp_path / "richer.duckdb"
-    import_reports(db, [coarse])
-    result = import_reports(db, [paths["detailed.csv"]])
+    import_reports(db, [coarse], ENT.slug)
+    result = import_reports(db, [paths["detailed.csv"]], ENT.slug)
     assert result.notes == [
         "The summarized rows of detailed_usage for 10 days (2026-06-01 to 2026-06-10) were "
         "replaced by the detailed report being imported."
@@ -259,8 +267,8 @@ def test_a_restated_download_is_named_and_resolved_the_same_whatever_the_order(
     snapshots, notes = [], []
     for order in ((old, new), (new, old)):
         db = tmp_path / f"{order[0].stem}_first.duckdb"
-        import_reports(db, [order[0]])
-        notes += import_reports(db, [order[1]]).notes
+        import_reports(db, [order[0]], ENT.slug)
+        notes += import_reports(db, [order[1]], ENT.slug).notes
         snapshots.append(snapshot(db))
     assert snapshots[0] == snapshots[1]
     assert notes == [

@@ -47,7 +47,7 @@ def raw_rows(db: Path, table: str) -> list[tuple]:
 
 def loaded_totals(db: Path) -> dict[str, Any]:
     """The drift bookkeeping each daily resource keeps in its dlt state."""
-    resources = make_pipeline(db).state["sources"]["github_billing"]["resources"]
+    resources = make_pipeline(db, "acme-corp").state["sources"]["github_billing"]["resources"]
     return {table: resources[table]["net_by_day"] for table in DAILY_TABLES}
 
 

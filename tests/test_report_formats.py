@@ -118,7 +118,7 @@ def table_of(name: str) -> str:
 
 def imported(tmp_path: Path, *files: Path | str) -> Path:
     db = tmp_path / "real.duckdb"
-    import_reports(db, [REAL / f if isinstance(f, str) else f for f in files])
+    import_reports(db, [REAL / f if isinstance(f, str) else f for f in files], "acme")
     return db
 
 
@@ -313,7 +313,7 @@ def test_a_bad_cell_refuses_the_file_naming_line_column_and_value(
         csv.writer(handle, quoting=csv.QUOTE_ALL).writerows(lines)
     db = tmp_path / "bad.duckdb"
     with pytest.raises(RunFailed) as refused:
-        import_reports(db, [REAL / "cbp_demo_pru_pre_aic_15col_quoted.csv", bad])
+        import_reports(db, [REAL / "cbp_demo_pru_pre_aic_15col_quoted.csv", bad], "acme")
     assert str(refused.value) == f"{bad}, line 14, {sentence}; nothing was imported."
     assert not db.exists()
 

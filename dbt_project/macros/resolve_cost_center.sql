@@ -1,5 +1,5 @@
 {#- Usage reports (CSV) carry cost center names; the marts key them by id. Keeps, per row of
-    `rows` (a relation with usage_date, cost_center_name and the unique `row_id`), the cost
+    `rows` (a relation with billing_account_id, usage_date, cost_center_name and the unique `row_id`), the cost
     center that attributed on that day (a deleted and a new one may share a name), active
     first, then the lowest id; a name no loaded cost center has stays visible as
     'unresolved:<name>'. A query: every column of `rows` plus `cost_center_id`. -#}
@@ -22,7 +22,8 @@
                 ) as name_rank
             from {{ rows }}
             left join {{ ref('int_cost_center_names_resolved') }} as names
-                on names.cost_center_name = {{ rows }}.cost_center_name
+                on names.billing_account_id = {{ rows }}.billing_account_id
+                and names.cost_center_name = {{ rows }}.cost_center_name
         ) as ranked
         where name_rank = 1
     ) as resolved

@@ -7,6 +7,7 @@ with source as (
 
 renamed as (
     select
+        billing_account_id,
         _dlt_id as {{ table_name }}_id,
         usage_date,
         cost_center_id,

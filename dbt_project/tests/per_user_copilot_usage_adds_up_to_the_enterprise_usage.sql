@@ -4,53 +4,61 @@
 -- organization nor cost center, and asks only today's seat holders) or the legacy
 -- premium-request report (priced from its quota flags), they can only fall short: per-user
 -- never exceeds the enterprise total of the day. So can days with April 2026 back-fill rows,
--- which per-user usage leaves out as GitHub's report viewer does.
+-- which per-user usage leaves out as GitHub's report viewer does. All of it per account.
 with backfill_days as (
-    select distinct usage_date
+    select distinct billing_account_id, usage_date
     from {{ ref('stg_github_billing__copilot_user_usage') }}
     where is_transition_backfill
 ),
 
 per_user as (
     select
-        usage_date,
-        not {{ dbt.bool_or("source_report_type not in ('premium_request', 'ai_credit')") }}
-            and usage_date not in (select usage_date from backfill_days) as is_complete,
-        cost_center_id,
-        sum(net_amount) as net_amount
-    from {{ ref('fct_copilot_user_usage') }}
-    group by usage_date, cost_center_id
+        usage.billing_account_id,
+        usage.usage_date,
+        not {{ dbt.bool_or("usage.source_report_type not in ('premium_request', 'ai_credit')") }}
+            and max(backfill_days.usage_date) is null as is_complete,
+        usage.cost_center_id,
+        sum(usage.net_amount) as net_amount
+    from {{ ref('fct_copilot_user_usage') }} as usage
+    left join backfill_days
+        on backfill_days.billing_account_id = usage.billing_account_id
+        and backfill_days.usage_date = usage.usage_date
+    group by usage.billing_account_id, usage.usage_date, usage.cost_center_id
 ),
 
 days as (
-    select usage_date, not {{ dbt.bool_or('not is_complete') }} as is_complete
+    select billing_account_id, usage_date, not {{ dbt.bool_or('not is_complete') }} as is_complete
     from per_user
-    group by usage_date
+    group by billing_account_id, usage_date
 ),
 
 keyed_per_user as (
     select
+        per_user.billing_account_id,
         per_user.usage_date,
         case when days.is_complete then per_user.cost_center_id else '*' end as cost_center_key,
         sum(per_user.net_amount) as net_amount
     from per_user
-    inner join days using (usage_date)
-    group by 1, 2
+    inner join days using (billing_account_id, usage_date)
+    group by 1, 2, 3
 ),
 
 keyed_enterprise as (
     select
+        model_usage.billing_account_id,
         model_usage.usage_date,
         case when days.is_complete then model_usage.cost_center_id else '*' end
             as cost_center_key,
         sum(model_usage.net_amount) as net_amount
     from {{ ref('fct_copilot_model_usage') }} as model_usage
-    inner join days using (usage_date)
-    group by 1, 2
+    inner join days using (billing_account_id, usage_date)
+    group by 1, 2, 3
 ),
 
 compared as (
     select
+        coalesce(keyed_per_user.billing_account_id, keyed_enterprise.billing_account_id)
+            as billing_account_id,
         coalesce(keyed_per_user.usage_date, keyed_enterprise.usage_date) as usage_date,
         coalesce(keyed_per_user.cost_center_key, keyed_enterprise.cost_center_key)
             as cost_center_key,
@@ -58,7 +66,8 @@ compared as (
         coalesce(keyed_enterprise.net_amount, 0) as enterprise_net_amount
     from keyed_per_user
     full outer join keyed_enterprise
-        on keyed_per_user.usage_date = keyed_enterprise.usage_date
+        on keyed_per_user.billing_account_id = keyed_enterprise.billing_account_id
+        and keyed_per_user.usage_date = keyed_enterprise.usage_date
         and keyed_per_user.cost_center_key = keyed_enterprise.cost_center_key
 )
 

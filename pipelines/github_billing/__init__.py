@@ -93,6 +93,7 @@ def github_billing(
     export_timeout_seconds: float = EXPORT_TIMEOUT_SECONDS,
     rate_limit_floor_seconds: float = 60.0,
     organization: str | None = None,
+    account_name: str | None = None,
     client: GitHubClient | None = None,
 ) -> Sequence[DltResource]:
     """GitHub billing for one enterprise or one organization-scoped billing account.
@@ -126,6 +127,9 @@ def github_billing(
         organization: instead of `enterprise`, an organization that pays GitHub itself: its
             login or URL. It has no cost centers and no usage-report exports (those resources
             are left out); `usage_exports` then loads per-user Copilot usage with `user=`.
+        account_name: the account's name in the store, every raw row's `billing_account_id`
+            (default: the enterprise slug or the organization login; the client's account's
+            own name with `client`). A load replaces only this account's rows.
         client: an already-built client (the CLI shares one between check and run); its
             account is the one loaded, whatever `enterprise` or `organization` say.
     """
@@ -143,7 +147,8 @@ def github_billing(
         access_token or "",
         validated_account(enterprise, organization),
     )
-    account = api.account
+    account = api.account.named(account_name)
+    name = account.name
     api.max_in_flight = parallel  # the client holds every thread of the run to it
     directory = r.CostCenterDirectory(api)
     summaries = DailySummaries(api)  # one summary request per re-checked day, shared
@@ -161,58 +166,59 @@ def github_billing(
         else None
     )
 
-    def model_usage(name: str, ai_credits: bool) -> DltResource:
+    def model_usage(table: str, ai_credits: bool) -> DltResource:
         cursor = window.incremental("usage_date")
-        return resource(r.model_usage, name)(
+        return resource(r.model_usage, table, name)(
             api, directory, window, cursor, ai_credits, summaries, parallel, backfill
         )
 
     resources = [
-        resource(r.billing_accounts, "billing_accounts")(api),
-        resource(r.cost_centers, "cost_centers")(directory),
-        resource(r.cost_center_resources, "cost_center_resources")(directory),
-        resource(r.usage_items, "usage_items")(
+        resource(r.billing_accounts, "billing_accounts", name)(api, account),
+        resource(r.cost_centers, "cost_centers", name)(directory),
+        resource(r.cost_center_resources, "cost_center_resources", name)(directory),
+        resource(r.usage_items, "usage_items", name)(
             api, directory, window, window.incremental("usage_date"), summaries, parallel, backfill
         ),
         model_usage("premium_request_usage", ai_credits=False),
         model_usage("ai_credit_usage", ai_credits=True),
-        resource(r.copilot_seats, "copilot_seats")(api, window, int(seats_per_page)),
+        resource(r.copilot_seats, "copilot_seats", name)(api, window, int(seats_per_page)),
     ]
     # Budgets are an enterprise API; an organization's tables stay empty.
     budget_tables = _budget_resources(
-        api, directory, today_date, load_budgets and not account.is_organization
+        api, directory, today_date, load_budgets and not account.is_organization, name
     )
     resources += budget_tables
-    for name, family in (("copilot_user_usage", "copilot"), ("detailed_usage", "detailed")):
+    for table, family in (("copilot_user_usage", "copilot"), ("detailed_usage", "detailed")):
         # Per-workflow usage exists in the detailed exports only, which organizations lack;
         # their per-user Copilot usage comes through user= (report_usage knows).
         if usage_exports and exports and (family == "copilot" or account.has_exports):
             # Each report covers whole days for every user: a re-read day replaces the day.
             resources.append(
-                resource(r.report_usage, name)(
+                resource(r.report_usage, table, name)(
                     api, exports, window, window.incremental("usage_date"), family
                 )
             )
         else:  # the tables still exist, for dbt and for `github-billing import`
-            resources.append(resource(r.empty_table, name)())
+            resources.append(resource(r.empty_table, table, name)())
     return resources
 
 
 def _budget_resources(
-    api: GitHubClient, directory: r.CostCenterDirectory, today: date, load: bool
+    api: GitHubClient, directory: r.CostCenterDirectory, today: date, load: bool, account: str
 ) -> list[DltResource]:
     """Daily snapshots (merged on snapshot_date): a re-run the same day replaces that day. Off
     (`load_budgets`), the tables are still created, empty, for dbt."""
     names = ("budgets", "budget_user_states", "cost_center_pool_states")
     if not load:
-        return [resource(r.empty_table, name)() for name in names]
+        return [resource(r.empty_table, name, account)() for name in names]
     budgets = b.BudgetDirectory(api)
     now = datetime.now(UTC)
     return [
-        resource(b.budgets, "budgets")(budgets, today, now),
-        resource(b.budget_user_states, "budget_user_states")(budgets, today, now),
+        resource(b.budgets, "budgets", account)(budgets, today, now),
+        resource(b.budget_user_states, "budget_user_states", account)(budgets, today, now),
         resource(
             lambda: b.cost_center_pool_states(directory.all(), today, now),
             "cost_center_pool_states",
+            account,
         )(),
     ]

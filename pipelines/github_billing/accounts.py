@@ -12,7 +12,7 @@ also take a fine-grained token with the organization permission Administration (
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from pipelines.github_billing.rows import enterprise_slug
@@ -50,10 +50,22 @@ class NotForAccount(ValueError):
 @dataclass(frozen=True)
 class BillingAccount:
     """One billing account on one API host: `kind` is "enterprise" or "organization", `login`
-    the enterprise slug or the organization's login."""
+    the enterprise slug or the organization's login, `name` the account's identity in the store
+    (every raw row's `billing_account_id`; the login unless configured otherwise)."""
 
     kind: str
     login: str
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.login)
+
+    def named(self, name: str | None) -> BillingAccount:
+        """This account under another name in the store (None or blank keeps its own)."""
+        if not name or not str(name).strip():
+            return self
+        return replace(self, name=str(name).strip())
 
     @classmethod
     def from_config(cls, enterprise: str | None, organization: str | None) -> BillingAccount:

@@ -4,6 +4,7 @@ checks the connection with. Every value is checked here, once, with the sentence
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date, datetime
 from typing import Any
@@ -55,10 +56,16 @@ def validated_account(enterprise: str | None, organization: str | None) -> Billi
     return BillingAccount(ENTERPRISE, validated_slug(enterprise))
 
 
+# Hosts the local simulator serves through its proxy (simulator/accounts.py `proxy_env()`): they
+# are on this machine, so plain http to them sends no token over the network.
+SIMULATED_HOSTS_ENV = "GITHUB_BILLING_SIMULATED_HOSTS"
+
+
 def validated_base_url(url: str) -> str:
     """An http(s) API root; plain http only to this machine (the token would travel in clear)."""
     parts = urlsplit(url)
-    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    simulated = os.environ.get(SIMULATED_HOSTS_ENV, "").split(",")
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1", *filter(None, simulated))
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"base_url '{url}' is not an http(s) URL, e.g. https://api.github.com.")
     if parts.scheme == "http" and not loopback:
@@ -90,6 +97,9 @@ class GitHubBillingConfiguration(BaseConfiguration):
     enterprise: str | None = None
     # instead of enterprise: an organization-scoped billing account's login
     organization: str | None = None
+    # the account's name in the store (every raw row's billing_account_id); default: the
+    # enterprise slug or the organization login
+    account_name: str | None = None
     access_token: TSecretStrValue | None = None
     base_url: str = DEFAULT_BASE_URL
     start_date: Any | None = None  # text, or a TOML date
@@ -121,9 +131,18 @@ class GitHubBillingConfiguration(BaseConfiguration):
         return GitHubClient(
             self.base_url,
             str(self.access_token or ""),
-            validated_account(self.enterprise, self.organization),
+            validated_account(self.enterprise, self.organization).named(self.account_name),
             max_in_flight=self.max_parallel_requests,
         )
+
+    def configured_account_name(self) -> str | None:
+        """The name the configured account's rows carry, or None when no account is set."""
+        try:
+            return (
+                validated_account(self.enterprise, self.organization).named(self.account_name).name
+            )
+        except ValueError:
+            return None
 
     def source_arguments(self) -> dict[str, Any]:
         """What the source takes besides its client (which holds base URL, slug and token)."""
@@ -140,13 +159,13 @@ class GitHubBillingConfiguration(BaseConfiguration):
         }
 
 
-def resolve(**explicit: Any) -> GitHubBillingConfiguration:
-    """The configuration from dlt's providers, `explicit` values first; ValueError with the
-    sentence for a value that is wrong."""
+def resolve(sections: tuple[str, ...] = SECTIONS, **explicit: Any) -> GitHubBillingConfiguration:
+    """The configuration from dlt's providers at `sections` (an account's, accounts_config.py),
+    `explicit` values first; ValueError with the sentence for a value that is wrong."""
     try:
         return resolve_configuration(
             GitHubBillingConfiguration(),
-            sections=SECTIONS,
+            sections=sections,
             explicit_value={k: v for k, v in explicit.items() if v is not None},
         )
     except ConfigValueCannotBeCoercedException as exc:
@@ -158,6 +177,6 @@ def resolve(**explicit: Any) -> GitHubBillingConfiguration:
                 f"lookback_days must be a whole number of days such as 7, not '{value}'."
             ) from None
         raise ValueError(
-            f"{name} under [sources.github_billing] cannot be '{value}': it must be a "
+            f"{name} under [{'.'.join(sections)}] cannot be '{value}': it must be a "
             f"{exc.hint.__name__ if hasattr(exc.hint, '__name__') else exc.hint}."
         ) from None

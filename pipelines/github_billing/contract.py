@@ -19,6 +19,12 @@ lower-cased logins and names as case-insensitive join keys, and the closed set o
 types attribution uses. A data test (`raw_catalogue_values_are_canonical`) proves the raw
 values arrive canonical.
 
+Every table holds the rows of several billing accounts: its first column, `billing_account_id`,
+is the account's name (`BillingAccount.name`), and it leads every merge and primary key, so a
+load of one account deletes, replaces or retires only that account's rows. `RawTable` adds the
+column and the key prefix itself; `stamp_account` fills it, on every item of every resource
+(`resource`), the Arrow tables of the fast path included.
+
 Money, quantities and prices are decimal(38, 12), never double. Merge-key columns are NOT NULL
 (dlt makes them so), which is why "no cost center" is the sentinel `none`, not NULL.
 """
@@ -41,6 +47,9 @@ Load = Literal["delete-insert", "upsert", "scd2"]
 # The tombstone flag: a row with only a merge key and `is_withdrawn = true` makes dlt delete
 # what was loaded for that key, and is itself never inserted (`hard_delete`). See rows.tombstone.
 WITHDRAWN = "is_withdrawn"
+
+# The billing account a row belongs to: first column, and first in every merge and primary key.
+ACCOUNT_ID = "billing_account_id"
 
 # Columns dlt adds to every row, and the validity bounds its scd2 strategy adds.
 DLT_COLUMNS = ("_dlt_load_id", "_dlt_id")
@@ -74,11 +83,24 @@ class Column:
 
 @dataclass(frozen=True)
 class RawTable:
+    """A raw table. `billing_account_id` is added as its first column and put first in its
+    keys; an scd2 table gets it as merge key, so a load retires only its own account's rows
+    (dlt retires the active rows whose merge key is in the load)."""
+
     name: str
     columns: tuple[Column, ...]
     load: Load
     merge_key: tuple[str, ...] = ()
     primary_key: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        own = tuple(c for c in self.columns if c.name != ACCOUNT_ID)
+        object.__setattr__(self, "columns", (_ACCOUNT, *own))
+        merge_key = self.merge_key or (() if self.load != "scd2" else (ACCOUNT_ID,))
+        for hint, key in (("merge_key", merge_key), ("primary_key", self.primary_key)):
+            if key:
+                rest = tuple(k for k in key if k != ACCOUNT_ID)
+                object.__setattr__(self, hint, (ACCOUNT_ID, *rest))
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -103,9 +125,13 @@ class RawTable:
             hints["primary_key"] = list(self.primary_key)
         return hints
 
-    def arrow_schema(self) -> pa.Schema:
+    def arrow_schema(self, with_account: bool = True) -> pa.Schema:
+        """The table's Arrow schema; without the account column for tables built before they
+        are stamped (`stamp_account`)."""
         return pa.schema(
-            pa.field(c.name, _ARROW_TYPES[c.data_type], nullable=c.nullable) for c in self.columns
+            pa.field(c.name, _ARROW_TYPES[c.data_type], nullable=c.nullable)
+            for c in self.columns
+            if with_account or c.name != ACCOUNT_ID
         )
 
     @property
@@ -123,6 +149,10 @@ def _money(*names: str) -> tuple[Column, ...]:
 
 def _key(name: str, data_type: DataType = "text") -> Column:
     return Column(name, data_type, nullable=False)
+
+
+_ACCOUNT = _key(ACCOUNT_ID)
+_ACCOUNT_FIELD = pa.field(ACCOUNT_ID, _ARROW_TYPES["text"], nullable=False)
 
 
 _EXTRACTED_AT = Column("extracted_at", "timestamp")
@@ -191,10 +221,11 @@ TABLES: dict[str, RawTable] = {
         RawTable(
             "billing_accounts",
             (
-                _key("billing_account_id"),
-                *_text(
-                    "billing_account_kind", "billing_account_name", "api_base_url", nullable=False
-                ),
+                *_text("billing_account_kind", "billing_account_name", nullable=False),
+                # the enterprise slug or the organization's login (the API paths name it);
+                # nullable: tables made before several accounts have none
+                *_text("billing_account_login"),
+                *_text("api_base_url", nullable=False),
                 _EXTRACTED_AT,
             ),
             load="delete-insert",
@@ -332,7 +363,23 @@ def catalogue_tables() -> Iterable[RawTable]:
     return (t for t in TABLES.values() if t.has_catalogue_columns)
 
 
-def resource(data: Any, name: str) -> Any:
-    """`dlt.resource` of raw table `name` (a function or rows): its columns, keys and load rule
-    are the contract's."""
-    return dlt.resource(data, name=name, **TABLES[name].resource_hints())
+def stamp_account(item: Any, account: str) -> Any:
+    """A row (dict) or an Arrow table with `billing_account_id` = `account` as its first column
+    (replacing any value it had). Every resource's items pass here (`resource`)."""
+    if isinstance(item, pa.Table):
+        if ACCOUNT_ID in item.column_names:
+            item = item.drop_columns([ACCOUNT_ID])
+        return item.add_column(0, _ACCOUNT_FIELD, pa.repeat(pa.scalar(account), item.num_rows))
+    if isinstance(item, dict):
+        return {ACCOUNT_ID: account, **{k: v for k, v in item.items() if k != ACCOUNT_ID}}
+    return item  # dlt's own markers (an empty table's schema)
+
+
+def resource(data: Any, name: str, account: str) -> Any:
+    """`dlt.resource` of raw table `name` (a function or rows) for billing account `account`:
+    its columns, keys and load rule are the contract's, and every row it yields is stamped with
+    the account."""
+    if not account:
+        raise ValueError(f"raw table {name} needs the billing account its rows belong to")
+    made = dlt.resource(data, name=name, **TABLES[name].resource_hints())
+    return made.add_map(lambda item: stamp_account(item, account))

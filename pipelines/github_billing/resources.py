@@ -14,6 +14,7 @@ import pyarrow as pa
 from dlt.common.schema.utils import has_table_seen_data
 
 from pipelines.github_billing import catalogue, contract, drift, rows, usage_arrow
+from pipelines.github_billing.accounts import BillingAccount
 from pipelines.github_billing.backfill import Backfill
 from pipelines.github_billing.client import GitHubApiError, GitHubClient, UserFilterRefused
 from pipelines.github_billing.exports import (
@@ -443,14 +444,15 @@ def copilot_seats(
         )
 
 
-def billing_accounts(api: GitHubClient) -> Iterator[dict[str, Any]]:
-    """The account this store bills (an enterprise or an organization): nothing in GitHub's
-    usage rows names it, and exports such as FOCUS need it as their billing account. No
-    request is sent."""
+def billing_accounts(api: GitHubClient, account: BillingAccount) -> Iterator[dict[str, Any]]:
+    """The account this load bills (an enterprise or an organization), under its name in the
+    store: nothing in GitHub's usage rows names it, and exports such as FOCUS need it as their
+    billing account. No request is sent."""
     yield {
-        "billing_account_id": api.account.login,
-        "billing_account_kind": api.account.kind,
-        "billing_account_name": api.account.login,
+        contract.ACCOUNT_ID: account.name,
+        "billing_account_kind": account.kind,
+        "billing_account_name": account.name,
+        "billing_account_login": account.login,
         "api_base_url": api.base_url,
         "extracted_at": _now(),
     }

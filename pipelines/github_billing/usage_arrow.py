@@ -28,8 +28,10 @@ from pipelines.github_billing.rows import FROM_API, SOURCE_PATH, parse_usage_dat
 ROW_ID = "_dlt_id"
 ROW_ID_PREFIX_BYTES = 12  # 96 random bits per table: collisions are not a practical concern
 
-# The raw table's columns and types, from the contract (`rows.usage_item_row` fills the same).
-USAGE_ITEM_SCHEMA = contract.TABLES["usage_items"].arrow_schema()
+# The raw table's columns and types, from the contract (`rows.usage_item_row` fills the same),
+# but the billing account's, which `contract.stamp_account` adds to every table the resource
+# yields.
+USAGE_ITEM_SCHEMA = contract.TABLES["usage_items"].arrow_schema(with_account=False)
 DECIMAL = USAGE_ITEM_SCHEMA.field("net_amount").type  # decimal128(38, 12)
 TEXT = pa.string()
 

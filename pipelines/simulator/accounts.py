@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
+from pipelines.github_billing.config import SIMULATED_HOSTS_ENV
 from pipelines.simulator.enterprise import ORGANIZATION, Enterprise, EnterpriseSize
 from pipelines.simulator.gate import (
     ORG_ADMINISTRATION_READ,
@@ -112,7 +113,13 @@ class MultiAccountSimulator:
         """Environment that sends GHE.com hosts' requests through the simulator (both spellings:
         Python's lower-case variables win over upper-case ones)."""
         env = {"HTTP_PROXY": self.address, "NO_PROXY": "127.0.0.1,localhost"}
-        return {**env, **{key.lower(): value for key, value in env.items()}}
+        hosts = sorted({h.host for h in self.hosted if h.host != GITHUB_COM})
+        return {
+            **env,
+            **{key.lower(): value for key, value in env.items()},
+            # what the configuration's http check accepts: these hosts are this machine's
+            SIMULATED_HOSTS_ENV: ",".join(hosts),
+        }
 
     def ground_truth(self) -> dict[str, dict[str, object]]:
         """Each account's own truth (per day and partition, per product, in total), by name."""
@@ -133,16 +140,21 @@ class MultiAccountSimulator:
         return named or owner or (here[0] if here else None)
 
 
-def three_accounts(today: date, seed: int = 42) -> list[HostedAccount]:
+def three_accounts(
+    today: date, seed: int = 42, size: EnterpriseSize | None = None
+) -> list[HostedAccount]:
     """The demo's and the tests' accounts: an enterprise on github.com, a data-residency
     enterprise on GHE.com and an organization-scoped account, each with its own sizes, seed and
-    token; the organization's admin also has a fine-grained token with Administration (read)."""
+    token; the organization's admin also has a fine-grained token with Administration (read).
+    `size` is the first enterprise's (the demo's flags); the others span as many days."""
     org_fine_grained = fine_grained_token("octo-shop")
+    size = size or EnterpriseSize()
+    days = size.days
     return [
         HostedAccount(
             "acme",
             SimulatedAccount(
-                Enterprise(slug="acme-corp", seed=seed, today=today, size=EnterpriseSize()),
+                Enterprise(slug="acme-corp", seed=seed, today=today, size=size),
                 tokens={classic_token("acme"): TokenInfo()},
             ),
         ),
@@ -153,7 +165,9 @@ def three_accounts(today: date, seed: int = 42) -> list[HostedAccount]:
                     slug="acme-eu",
                     seed=seed + 1,
                     today=today,
-                    size=EnterpriseSize(orgs=2, repos=6, seat_holders=12, cost_centers=2),
+                    size=EnterpriseSize(
+                        orgs=2, repos=6, seat_holders=12, cost_centers=2, days=days
+                    ),
                 ),
                 tokens={classic_token("acme-eu"): TokenInfo()},
             ),
@@ -167,7 +181,7 @@ def three_accounts(today: date, seed: int = 42) -> list[HostedAccount]:
                     seed=seed + 2,
                     today=today,
                     kind=ORGANIZATION,
-                    size=EnterpriseSize(orgs=1, repos=5, seat_holders=5, cost_centers=0),
+                    size=EnterpriseSize(orgs=1, repos=5, seat_holders=5, cost_centers=0, days=days),
                 ),
                 tokens={
                     classic_token("octo-shop"): TokenInfo(scopes=("read:org",)),

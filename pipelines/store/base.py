@@ -111,8 +111,8 @@ class Store(ABC):
         """The driver's errors a read may raise (a mart not built yet, ...)."""
 
     @abstractmethod
-    def reset(self, enterprise: str) -> None:
-        """Empty the store for a fresh demo of `enterprise`: data and dlt's state."""
+    def reset(self, *accounts: str) -> None:
+        """Empty the store for a fresh demo of `accounts` (names): data and dlt's state."""
 
     def exists(self) -> bool:
         """Whether the store may hold data (a DuckDB file not made yet holds none)."""
@@ -128,12 +128,15 @@ class Store(ABC):
         """How to open the data yourself, one line."""
         return ""
 
-    def make_pipeline(self) -> dlt.Pipeline:
+    def make_pipeline(self, pipeline_name: str | None = None) -> dlt.Pipeline:
+        """dlt's pipeline into this store's dataset; `pipeline_name` (each billing account has
+        its own, accounts_config.py; default `github_billing`, the versions before accounts)
+        keeps one account's state apart from another's."""
         self.prepare()
         for key, value in ARROW_DLT_COLUMNS.items():
             os.environ.setdefault(key, value)
         return dlt.pipeline(
-            pipeline_name=PIPELINE_NAME,
+            pipeline_name=pipeline_name or PIPELINE_NAME,
             destination=self.dlt_destination(),
             dataset_name=self.dataset,
             pipelines_dir=str(self.pipelines_dir),

@@ -92,7 +92,7 @@ class DuckDBStore(Store):
     def exists(self) -> bool:
         return self.path.exists()
 
-    def reset(self, enterprise: str) -> None:
+    def reset(self, *accounts: str) -> None:
         for stale in (self.path, self.path.with_suffix(self.path.suffix + ".wal")):
             stale.unlink(missing_ok=True)
         shutil.rmtree(self.pipelines_dir, ignore_errors=True)

@@ -110,16 +110,18 @@ class PostgresStore(Store):
             "GITHUB_BILLING_PG_DBNAME": str(c.database),
         }
 
-    def reset(self, enterprise: str) -> None:
-        """Drop the project's schemas, but only of a database that holds nothing or this
-        enterprise's demo: a demo never deletes another enterprise's history."""
+    def reset(self, *accounts: str) -> None:
+        """Drop the project's schemas, but only of a database that holds nothing or these
+        accounts' demo: a demo never deletes another account's history."""
         with self.session() as db:
             if db.has_table(self.dataset, "billing_accounts"):
-                others = db.fetchall(
-                    f"select billing_account_id from {self.dataset}.billing_accounts "
-                    "where billing_account_id <> ?",
-                    [enterprise],
-                )
+                others = [
+                    (account,)
+                    for (account,) in db.fetchall(
+                        f"select billing_account_id from {self.dataset}.billing_accounts"
+                    )
+                    if account not in accounts
+                ]
                 if others:
                     raise StoreError(
                         f"{self.location} holds the billing data of {others[0][0]}, which a "

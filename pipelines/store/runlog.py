@@ -7,6 +7,7 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import EllipsisType
 from typing import Any
 
 from pipelines.store.base import Store, StoreError
@@ -17,7 +18,7 @@ RUNS_TABLE = f"{OPS_SCHEMA}.runs"
 RUNS_COLUMNS = (
     "run_id varchar, started_at timestamptz, ended_at timestamptz, command varchar, "
     "outcome varchar, rows_per_table json, rows_loaded bigint, requests_made bigint, "
-    "rate_limit_remaining bigint, error varchar"
+    "rate_limit_remaining bigint, error varchar, account varchar"
 )
 
 
@@ -32,6 +33,7 @@ class RunRecord:
     requests_made: int = 0
     rate_limit_remaining: int | None = None
     error: str | None = None
+    account: str | None = None  # the billing account's name (None: a log of before accounts)
 
 
 def start_run(store: Store, record: RunRecord) -> None:
@@ -42,9 +44,12 @@ def start_run(store: Store, record: RunRecord) -> None:
         db.execute(f"create table if not exists {RUNS_TABLE} ({RUNS_COLUMNS})")
         # run logs written before runs were logged at their start lack the id
         db.execute(f"alter table {RUNS_TABLE} add column if not exists run_id varchar")
+        # and those written before a store held several accounts, the account
+        db.execute(f"alter table {RUNS_TABLE} add column if not exists account varchar")
         db.execute(
-            f"insert into {RUNS_TABLE} (run_id, started_at, command, outcome) values (?, ?, ?, ?)",
-            [record.run_id, record.started_at, record.command, record.outcome],
+            f"insert into {RUNS_TABLE} (run_id, started_at, command, outcome, account) "
+            "values (?, ?, ?, ?, ?)",
+            [record.run_id, record.started_at, record.command, record.outcome, record.account],
         )
 
 
@@ -72,17 +77,53 @@ def finish_run(store: Store, record: RunRecord) -> None:
         return
 
 
-def recent_runs(store: Store, limit: int = 10) -> list[dict[str, Any]]:
-    """The newest runs first (none when the store holds no run log yet)."""
+def logged_accounts(store: Store) -> list[str | None]:
+    """The accounts the run log names, by name (None: runs of before accounts)."""
+    if not store.exists():
+        return []
+    with store.session(read_only=True) as db:
+        if not db.has_table(OPS_SCHEMA, "runs") or not _has_account(db):
+            return [None] if db.has_table(OPS_SCHEMA, "runs") else []
+        found = [a for (a,) in db.fetchall(f"select distinct account from {RUNS_TABLE}")]
+    return sorted(found, key=lambda a: (a is not None, a or ""))
+
+
+def _has_account(db: Any) -> bool:
+    found = db.fetchone(
+        "select count(*) from information_schema.columns where table_schema = ? and "
+        "table_name = 'runs' and column_name = 'account'",
+        [OPS_SCHEMA],
+    )
+    return bool(found and found[0])
+
+
+def recent_runs(
+    store: Store, limit: int = 10, account: str | EllipsisType | None = ...
+) -> list[dict[str, Any]]:
+    """The newest runs first (none when the store holds no run log yet), of one account when
+    `account` is given (None: the runs that name none)."""
     if not store.exists():
         return []
     with store.session(read_only=True) as db:
         if not db.has_table(OPS_SCHEMA, "runs"):
             return []
+        has_account = _has_account(db)
+        where, params = "", []
+        if account is not ... and has_account:
+            where, params = (
+                ("where account is null", [])
+                if account is None
+                else (
+                    "where account = ?",
+                    [account],
+                )
+            )
         runs = db.records(
             "select started_at, ended_at, command, outcome, rows_loaded, rows_per_table, "
-            f"requests_made, rate_limit_remaining, error from {RUNS_TABLE} "
-            f"order by started_at desc limit {int(limit)}"
+            f"requests_made, rate_limit_remaining, error"
+            f"{', account' if has_account else ', null as account'} from {RUNS_TABLE} "
+            f"{where} order by started_at desc limit {int(limit)}",
+            params,
         )
     for run in runs:
         counts = run["rows_per_table"]  # DuckDB returns JSON as text, psycopg2 parsed

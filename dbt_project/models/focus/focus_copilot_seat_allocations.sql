@@ -34,7 +34,8 @@ allocated as (
         count(*) over (partition by usage_costs.usage_cost_id) as seat_days_on_line
     from seat_days
     inner join usage_costs
-        on usage_costs.usage_date = seat_days.usage_date
+        on usage_costs.billing_account_id = seat_days.billing_account_id
+        and usage_costs.usage_date = seat_days.usage_date
         and usage_costs.organization_name = seat_days.organization_name
         and usage_costs.cost_center_id = seat_days.cost_center_id
         and usage_costs.sku = seat_days.sku

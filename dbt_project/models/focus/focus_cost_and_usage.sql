@@ -14,23 +14,25 @@ cost_centers as (
 ),
 
 billing_accounts as (
-    select * from {{ ref('stg_github_billing__billing_accounts') }}
+    select * from {{ ref('dim_billing_accounts') }}
 ),
 
 -- A line's workflow is known when GitHub's detailed report puts all of it under one workflow.
 single_workflows as (
-    select usage_date, cost_center_id, organization_name, repository_name, sku, min(workflow_path) as workflow_path
+    select
+        billing_account_id, usage_date, cost_center_id, organization_name, repository_name, sku,
+        min(workflow_path) as workflow_path
     from {{ ref('fct_actions_usage_by_workflow') }}
     where workflow_path <> ''
-    group by usage_date, cost_center_id, organization_name, repository_name, sku
+    group by billing_account_id, usage_date, cost_center_id, organization_name, repository_name, sku
     having count(distinct workflow_path) = 1
 ),
 
 -- Likewise a Copilot line's model: when that day's usage of the SKU in the cost center is one model.
 single_models as (
-    select usage_date, cost_center_id, sku, min(model_name) as model_name
+    select billing_account_id, usage_date, cost_center_id, sku, min(model_name) as model_name
     from {{ ref('fct_copilot_model_usage') }}
-    group by usage_date, cost_center_id, sku
+    group by billing_account_id, usage_date, cost_center_id, sku
     having count(distinct model_name) = 1
 ),
 
@@ -53,15 +55,17 @@ lines as (
         {{ dbt.date_trunc('month', 'usage_costs.usage_date') }} as billing_month
     from usage_costs
     left join products using (product_sku_id)
-    left join cost_centers using (cost_center_id)
+    left join cost_centers using (billing_account_id, cost_center_id)
     left join single_workflows
-        on single_workflows.usage_date = usage_costs.usage_date
+        on single_workflows.billing_account_id = usage_costs.billing_account_id
+        and single_workflows.usage_date = usage_costs.usage_date
         and single_workflows.cost_center_id = usage_costs.cost_center_id
         and single_workflows.organization_name = usage_costs.organization_name
         and single_workflows.repository_name = usage_costs.repository_name
         and single_workflows.sku = usage_costs.sku
     left join single_models
-        on single_models.usage_date = usage_costs.usage_date
+        on single_models.billing_account_id = usage_costs.billing_account_id
+        and single_models.usage_date = usage_costs.usage_date
         and single_models.cost_center_id = usage_costs.cost_center_id
         and single_models.sku = usage_costs.sku
 ),
@@ -76,7 +80,10 @@ final as (
         lines.net_amount as "BilledCost",
         billing_accounts.billing_account_id as "BillingAccountId",
         billing_accounts.billing_account_name as "BillingAccountName",
-        'Enterprise' as "BillingAccountType",
+        case billing_accounts.billing_account_kind
+            when 'organization' then 'Organization'
+            else 'Enterprise'
+        end as "BillingAccountType",
         'USD' as "BillingCurrency",
         cast({{ dbt.dateadd('month', 1, 'lines.billing_month') }} as {{ dbt.type_timestamp() }}) as "BillingPeriodEnd",
         cast(lines.billing_month as {{ dbt.type_timestamp() }}) as "BillingPeriodStart",
@@ -137,7 +144,8 @@ final as (
         lines.discount_amount as "x_DiscountAmount",
         lines.usage_date as "x_UsageDate"
     from lines
-    cross join billing_accounts
+    -- each line's own account, never another's
+    inner join billing_accounts using (billing_account_id)
 )
 
 select * from final

@@ -18,21 +18,25 @@ ranked as (
         budgets.*,
         {{ month_start('budgets.snapshot_date') }} as month_start_date,
         row_number() over (
-            partition by budgets.budget_id, {{ month_start('budgets.snapshot_date') }}
+            partition by
+                budgets.billing_account_id, budgets.budget_id,
+                {{ month_start('budgets.snapshot_date') }}
             order by budgets.snapshot_date desc
         ) as recency
     from budgets
 ),
 
 covered as (
-    select budget_id, snapshot_date, count(*) as covered_user_count,
+    select billing_account_id, budget_id, snapshot_date, count(*) as covered_user_count,
         sum(github_consumed_amount) as github_consumed_amount
     from user_states
-    group by budget_id, snapshot_date
+    group by billing_account_id, budget_id, snapshot_date
 )
 
 select
-    {{ surrogate_key(['ranked.budget_id', 'ranked.month_start_date']) }} as budget_month_id,
+    {{ surrogate_key(['ranked.billing_account_id', 'ranked.budget_id', 'ranked.month_start_date']) }}
+        as budget_month_id,
+    ranked.billing_account_id,
     ranked.budget_id,
     ranked.month_start_date,
     ranked.snapshot_date,
@@ -50,12 +54,14 @@ select
     coalesce(ranked.github_consumed_amount, covered.github_consumed_amount) as github_consumed_amount
 from ranked
 left join cost_centers
-    on ranked.budget_scope in ('cost_center', 'multi_user_cost_center')
+    on cost_centers.billing_account_id = ranked.billing_account_id
+    and ranked.budget_scope in ('cost_center', 'multi_user_cost_center')
     and (
         cost_centers.cost_center_name = ranked.budget_entity_name
         or cost_centers.cost_center_id = ranked.budget_entity_name
     )
 left join covered
-    on covered.budget_id = ranked.budget_id
+    on covered.billing_account_id = ranked.billing_account_id
+    and covered.budget_id = ranked.budget_id
     and covered.snapshot_date = ranked.snapshot_date
 where ranked.recency = 1

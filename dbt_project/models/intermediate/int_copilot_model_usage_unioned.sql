@@ -1,7 +1,7 @@
 -- Copilot usage by model in one shape: premium requests (to 2026-05-31) and AI credits (from
 -- 2026-06-01), with the billing unit as a column.
 {%- set columns = [
-    'usage_date', 'cost_center_id', 'cost_center_name', 'model_name', 'product', 'sku',
+    'billing_account_id', 'usage_date', 'cost_center_id', 'cost_center_name', 'model_name', 'product', 'sku',
     'unit_type', 'price_per_unit', 'gross_quantity', 'discount_quantity', 'net_quantity',
     'gross_amount', 'discount_amount', 'net_amount',
 ] %}
@@ -22,6 +22,7 @@ unioned as (
 )
 
 select
+    billing_account_id,
     usage_date,
     cost_center_id,
     max(cost_center_name) as cost_center_name,
@@ -38,4 +39,4 @@ select
     {{ money('sum(discount_amount)') }} as discount_amount,
     {{ money('sum(net_amount)') }} as net_amount
 from unioned
-group by usage_date, cost_center_id, model_name, product, sku, unit_type, billing_unit
+group by billing_account_id, usage_date, cost_center_id, model_name, product, sku, unit_type, billing_unit

@@ -35,6 +35,7 @@ plan_skus as (
 
 licence_lines as (
     select
+        billing_account_id,
         usage_date,
         lower(organization_name) as organization_key,
         min(organization_name) as organization_name,
@@ -46,7 +47,7 @@ licence_lines as (
         {{ money('sum(net_amount)') }} as net_amount
     from {{ ref('fct_usage_costs') }}
     where sku in (select sku from plan_skus)
-    group by usage_date, lower(organization_name), cost_center_id, sku
+    group by billing_account_id, usage_date, lower(organization_name), cost_center_id, sku
 ),
 
 candidates as (
@@ -63,7 +64,8 @@ candidates as (
     from seat_days
     left join plan_skus using (plan_type)
     left join licence_lines
-        on licence_lines.usage_date = seat_days.usage_date
+        on licence_lines.billing_account_id = seat_days.billing_account_id
+        and licence_lines.usage_date = seat_days.usage_date
         and licence_lines.organization_key = lower(seat_days.organization_name)
         and licence_lines.cost_center_id = seat_days.cost_center_id
         and licence_lines.sku = plan_skus.sku
@@ -77,14 +79,16 @@ with_slack as (
             + dense_rank() over (line order by seat_holder_login desc)
             - 1 - seats_billed_in_line as spare_candidates
     from candidates
-    window line as (partition by usage_date, lower(organization_name), cost_center_id, sku)
+    window line as (
+        partition by billing_account_id, usage_date, lower(organization_name), cost_center_id, sku
+    )
 ),
 
 billed_once as (
     select
         *,
         row_number() over (
-            partition by seat_holder_login, usage_date
+            partition by billing_account_id, seat_holder_login, usage_date
             order by has_billed_line desc, spare_candidates, granted_at, seat_key
         ) = 1 as is_billed_grant,
         -- how firmly the seat's cost center is known: a direct user membership is certain, a
@@ -106,23 +110,28 @@ billed_once as (
 -- organization, day and SKU (the lowest id) is filled so; anything else stays '(unassigned)'.
 deleted_cost_center_lines as (
     select
+        licence_lines.billing_account_id,
         licence_lines.usage_date,
         licence_lines.organization_key,
         licence_lines.sku,
         min(licence_lines.cost_center_id) as cost_center_id
     from licence_lines
     inner join {{ ref('stg_github_billing__cost_centers') }} as cost_centers
-        on cost_centers.cost_center_id = licence_lines.cost_center_id
+        on cost_centers.billing_account_id = licence_lines.billing_account_id
+        and cost_centers.cost_center_id = licence_lines.cost_center_id
         and cost_centers.cost_center_state = 'deleted'
     where not exists (
         select 1
         from billed_once
-        where billed_once.usage_date = licence_lines.usage_date
+        where billed_once.billing_account_id = licence_lines.billing_account_id
+            and billed_once.usage_date = licence_lines.usage_date
             and lower(billed_once.organization_name) = licence_lines.organization_key
             and billed_once.cost_center_id = licence_lines.cost_center_id
             and billed_once.sku = licence_lines.sku
     )
-    group by licence_lines.usage_date, licence_lines.organization_key, licence_lines.sku
+    group by
+        licence_lines.billing_account_id, licence_lines.usage_date,
+        licence_lines.organization_key, licence_lines.sku
 ),
 
 deleted_lines_to_fill as (
@@ -132,7 +141,8 @@ deleted_lines_to_fill as (
         licence_lines.net_amount,
         round(licence_lines.billed_quantity * {{ days_in_month('deleted.usage_date') }}) as seats_to_fill
     from deleted_cost_center_lines as deleted
-    inner join licence_lines using (usage_date, organization_key, cost_center_id, sku)
+    inner join licence_lines
+        using (billing_account_id, usage_date, organization_key, cost_center_id, sku)
 ),
 
 unexplained_seat_days as (
@@ -144,13 +154,16 @@ unexplained_seat_days as (
             as weakest_in_own_line
     from billed_once
     where is_billed_grant
-    window own_line as (partition by usage_date, lower(organization_name), cost_center_id, sku)
+    window own_line as (
+        partition by billing_account_id, usage_date, lower(organization_name), cost_center_id, sku
+    )
 ),
 
 moved_to_deleted_lines as (
-    select usage_date, seat_key, cost_center_id, discount_amount, net_amount
+    select billing_account_id, usage_date, seat_key, cost_center_id, discount_amount, net_amount
     from (
         select
+            seat_days.billing_account_id,
             seat_days.usage_date,
             seat_days.seat_key,
             lines.cost_center_id,
@@ -158,12 +171,15 @@ moved_to_deleted_lines as (
             lines.net_amount,
             lines.seats_to_fill,
             row_number() over (
-                partition by seat_days.usage_date, lines.organization_key, lines.sku
+                partition by
+                    seat_days.billing_account_id, seat_days.usage_date,
+                    lines.organization_key, lines.sku
                 order by seat_days.has_billed_line, seat_days.attribution_strength, seat_days.seat_key
             ) as fill_order
         from unexplained_seat_days as seat_days
         inner join deleted_lines_to_fill as lines
-            on lines.usage_date = seat_days.usage_date
+            on lines.billing_account_id = seat_days.billing_account_id
+            and lines.usage_date = seat_days.usage_date
             and lines.organization_key = lower(seat_days.organization_name)
             and lines.sku = seat_days.sku
         where not seat_days.has_billed_line
@@ -174,6 +190,7 @@ moved_to_deleted_lines as (
 
 reassigned as (
     select
+        billed_once.billing_account_id,
         billed_once.usage_date,
         billed_once.seat_key,
         billed_once.seat_holder_login,
@@ -201,7 +218,7 @@ reassigned as (
         coalesce(moved.discount_amount, billed_once.line_discount_amount) as line_discount_amount,
         coalesce(moved.net_amount, billed_once.line_net_amount) as line_net_amount
     from billed_once
-    left join moved_to_deleted_lines as moved using (usage_date, seat_key)
+    left join moved_to_deleted_lines as moved using (billing_account_id, usage_date, seat_key)
 ),
 
 in_buckets as (
@@ -214,11 +231,14 @@ in_buckets as (
         )
             as row_in_line
     from reassigned
-    window bucket as (partition by usage_date, lower(organization_name), cost_center_id, sku)
+    window bucket as (
+        partition by billing_account_id, usage_date, lower(organization_name), cost_center_id, sku
+    )
 ),
 
 seat_rows as (
     select
+        in_buckets.billing_account_id,
         in_buckets.usage_date,
         in_buckets.seat_key,
         in_buckets.seat_holder_login,
@@ -264,6 +284,7 @@ seat_rows as (
 
 unassigned_rows as (
     select
+        licence_lines.billing_account_id,
         licence_lines.usage_date,
         '(unassigned)|' || licence_lines.organization_name || '|' || licence_lines.cost_center_id
             || '|' || licence_lines.sku as seat_key,
@@ -295,6 +316,7 @@ unassigned_rows as (
         select 1
         from seat_rows
         where seat_rows.cost_source = 'billed'
+            and seat_rows.billing_account_id = licence_lines.billing_account_id
             and seat_rows.usage_date = licence_lines.usage_date
             and lower(seat_rows.organization_name) = licence_lines.organization_key
             and seat_rows.cost_center_id = licence_lines.cost_center_id

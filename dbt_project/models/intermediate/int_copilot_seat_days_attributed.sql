@@ -29,21 +29,25 @@ attributed as (
         by_org.cost_center_id as organization_cost_center_id
     from seat_days
     left join memberships as by_user
-        on by_user.resource_type = 'user'
+        on by_user.billing_account_id = seat_days.billing_account_id
+        and by_user.resource_type = 'user'
         and by_user.resource_name = seat_days.seat_holder_login
         and seat_days.usage_date between by_user.valid_from_date and by_user.valid_to_date
     left join memberships as by_team
-        on by_team.resource_type = 'team'
+        on by_team.billing_account_id = seat_days.billing_account_id
+        and by_team.resource_type = 'team'
         and seat_days.is_enterprise_team_grant
         and by_team.resource_name = lower(seat_days.assigning_team_slug)
         and seat_days.usage_date between by_team.valid_from_date and by_team.valid_to_date
     left join memberships as by_org
-        on by_org.resource_type = 'org'
+        on by_org.billing_account_id = seat_days.billing_account_id
+        and by_org.resource_type = 'org'
         and by_org.resource_name = lower(seat_days.organization_name)
         and seat_days.usage_date between by_org.valid_from_date and by_org.valid_to_date
 )
 
 select
+    billing_account_id,
     usage_date,
     seat_key,
     granted_on,

@@ -21,22 +21,25 @@ with snapshots as (
 ),
 
 horizon as (
-    -- every loaded day, not only the batch's: seat-days start on the first one
-    select min(usage_date) as first_usage_date
+    -- every loaded day of the account, not only the batch's: seat-days start on the first one
+    select billing_account_id, min(usage_date) as first_usage_date
     from {{ ref('fct_usage_costs').render() }}
+    group by billing_account_id
 ),
 
 seats as (
     select
+        billing_account_id,
         seat_key,
         min(cast(granted_at as date)) as granted_on,
         max(snapshot_date) as last_seen_on
     from snapshots
-    group by seat_key
+    group by billing_account_id, seat_key
 ),
 
 bounded as (
     select
+        seats.billing_account_id,
         seats.seat_key,
         seats.granted_on,
         greatest(
@@ -46,7 +49,7 @@ bounded as (
         ) as first_day,
         least(seats.last_seen_on, {{ batch.last }}) as last_day
     from seats
-    cross join horizon
+    left join horizon using (billing_account_id)
 ),
 
 -- a snapshot describes the days since the seat's previous snapshot
@@ -57,10 +60,13 @@ described_spans as (
         bounded.first_day,
         bounded.last_day,
         lag(snapshots.snapshot_date) over (
-            partition by snapshots.seat_key order by snapshots.snapshot_date
+            partition by snapshots.billing_account_id, snapshots.seat_key
+            order by snapshots.snapshot_date
         ) as previous_snapshot_date
     from snapshots
-    inner join bounded on bounded.seat_key = snapshots.seat_key
+    inner join bounded
+        on bounded.billing_account_id = snapshots.billing_account_id
+        and bounded.seat_key = snapshots.seat_key
     where bounded.first_day <= bounded.last_day
 ),
 
@@ -73,6 +79,7 @@ calendar as (
 
 described as (
     select
+        spans.billing_account_id,
         calendar.date_day as usage_date,
         spans.seat_key,
         spans.granted_on,

@@ -5,7 +5,7 @@
 -- reports' comparison columns (AI-credit equivalents, tokens, the quota as written) stay in
 -- staging.
 {%- set columns = [
-    'copilot_user_usage_id', 'usage_date', 'report_type', 'seat_holder_login',
+    'copilot_user_usage_id', 'billing_account_id', 'usage_date', 'report_type', 'seat_holder_login',
     'seat_holder_login_raw', 'organization_name', 'cost_center_name', 'model_name', 'product',
     'product_raw', 'sku', 'sku_raw', 'unit_type', 'unit_type_raw', 'is_over_quota',
     'total_monthly_quota', 'price_per_unit', 'quantity', 'gross_amount', 'discount_amount',
@@ -26,7 +26,9 @@ with usage as (
 best_source as (
     select {{ columns | join(', ') }}
     from (
-        select usage.*, min(source_rank) over (partition by usage_date) as best_rank
+        select usage.*, min(source_rank) over (
+            partition by billing_account_id, usage_date
+        ) as best_rank
         from usage
     ) as ranked
     where source_rank = best_rank

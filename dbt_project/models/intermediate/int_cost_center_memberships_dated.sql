@@ -2,13 +2,15 @@
 -- what membership is now: it is taken as valid since ever (GitHub attributes forward only, so
 -- this is the best guess for history loaded on day one). Later versions start on their load
 -- day and end the day before the load that no longer saw them, or when their cost center was
--- deleted.
+-- deleted. Each account's first load is its own day one.
 with resources as (
     select * from {{ ref('stg_github_billing__cost_center_resources') }}
 ),
 
 first_load as (
-    select min(valid_from_at) as first_valid_from_at from resources
+    select billing_account_id, min(valid_from_at) as first_valid_from_at
+    from resources
+    group by billing_account_id
 ),
 
 cost_centers as (
@@ -18,6 +20,7 @@ cost_centers as (
 dated as (
     select
         resources.cost_center_resource_version_id,
+        resources.billing_account_id,
         resources.cost_center_id,
         resources.resource_type,
         resources.resource_name,
@@ -33,8 +36,8 @@ dated as (
             coalesce(cost_centers.attribution_ends_on, date '9999-12-31')
         ) as valid_to_date
     from resources
-    cross join first_load
-    left join cost_centers using (cost_center_id)
+    inner join first_load using (billing_account_id)
+    left join cost_centers using (billing_account_id, cost_center_id)
 )
 
 select * from dated

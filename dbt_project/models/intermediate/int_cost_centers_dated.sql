@@ -6,17 +6,24 @@ with cost_centers as (
 ),
 
 partition_days as (
-    select cost_center_id, usage_date from {{ ref('stg_github_billing__usage_items') }}
+    select billing_account_id, cost_center_id, usage_date
+    from {{ ref('stg_github_billing__usage_items') }}
     union all
-    select cost_center_id, usage_date from {{ ref('stg_github_billing__premium_request_usage') }}
+    select billing_account_id, cost_center_id, usage_date
+    from {{ ref('stg_github_billing__premium_request_usage') }}
     union all
-    select cost_center_id, usage_date from {{ ref('stg_github_billing__ai_credit_usage') }}
+    select billing_account_id, cost_center_id, usage_date
+    from {{ ref('stg_github_billing__ai_credit_usage') }}
 ),
 
 usage_span as (
-    select cost_center_id, min(usage_date) as first_usage_date, max(usage_date) as last_usage_date
+    select
+        billing_account_id,
+        cost_center_id,
+        min(usage_date) as first_usage_date,
+        max(usage_date) as last_usage_date
     from partition_days
-    group by cost_center_id
+    group by billing_account_id, cost_center_id
 ),
 
 dated as (
@@ -29,7 +36,7 @@ dated as (
                 then coalesce(usage_span.last_usage_date, date '0001-01-01')
         end as attribution_ends_on
     from cost_centers
-    left join usage_span using (cost_center_id)
+    left join usage_span using (billing_account_id, cost_center_id)
 )
 
 select * from dated

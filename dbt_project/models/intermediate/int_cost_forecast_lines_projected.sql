@@ -21,6 +21,7 @@ dates as (
 
 lines as (
     select
+        billing_account_id,
         usage_date,
         cost_center_id,
         organization_name,
@@ -29,19 +30,22 @@ lines as (
         sum(gross_amount) as gross_amount,
         sum(net_amount) as net_amount
     from usage_costs
-    group by usage_date, cost_center_id, organization_name, product, is_seat_licence
+    group by billing_account_id, usage_date, cost_center_id, organization_name, product, is_seat_licence
 ),
 
+-- each account's own loaded days: its forecast is as of its newest one
 bounds as (
-    select min(usage_date) as first_day, max(usage_date) as last_day from lines
+    select billing_account_id, min(usage_date) as first_day, max(usage_date) as last_day
+    from lines
+    group by billing_account_id
 ),
 
 as_of_days as (
-    select bounds.last_day as as_of_date, true as is_current
+    select bounds.billing_account_id, bounds.last_day as as_of_date, true as is_current
     from bounds
     where bounds.last_day is not null
     union all
-    select dates.date_day, false
+    select bounds.billing_account_id, dates.date_day, false
     from dates
     cross join bounds
     where dates.day_of_month = {{ var('forecast_backtest_day') }}
@@ -51,6 +55,7 @@ as_of_days as (
 
 as_of as (
     select
+        as_of_days.billing_account_id,
         as_of_days.as_of_date,
         as_of_days.is_current,
         dates.month_start_date,
@@ -68,6 +73,7 @@ observed as (
         as_of.month_start_date,
         as_of.days_in_month,
         as_of.remaining_days,
+        lines.billing_account_id,
         lines.cost_center_id,
         lines.organization_name,
         lines.product,
@@ -78,7 +84,8 @@ observed as (
         {{ dbt.datediff('lines.usage_date', 'as_of.as_of_date', 'day') }} as days_before
     from as_of
     inner join lines
-        on lines.usage_date <= as_of.as_of_date
+        on lines.billing_account_id = as_of.billing_account_id
+        and lines.usage_date <= as_of.as_of_date
         and (
             lines.usage_date >= as_of.month_start_date
             or lines.usage_date >= {{ day_offset('as_of.as_of_date', -27) }}
@@ -92,6 +99,7 @@ line_totals as (
         month_start_date,
         days_in_month,
         remaining_days,
+        billing_account_id,
         cost_center_id,
         organization_name,
         product,
@@ -104,12 +112,13 @@ line_totals as (
     from observed
     group by
         as_of_date, is_current, month_start_date, days_in_month, remaining_days,
-        cost_center_id, organization_name, product, is_seat_licence
+        billing_account_id, cost_center_id, organization_name, product, is_seat_licence
 ),
 
 weekday_slots as (
     select
         as_of_date,
+        billing_account_id,
         cost_center_id,
         organization_name,
         product,
@@ -122,13 +131,14 @@ weekday_slots as (
     from observed
     where days_before < 28
     group by
-        as_of_date, cost_center_id, organization_name, product, is_seat_licence, remaining_days,
-        7 - (days_before % 7)
+        as_of_date, billing_account_id, cost_center_id, organization_name, product,
+        is_seat_licence, remaining_days, 7 - (days_before % 7)
 ),
 
 slot_projection as (
     select
         as_of_date,
+        billing_account_id,
         cost_center_id,
         organization_name,
         product,
@@ -146,7 +156,8 @@ slot_projection as (
             end as remaining_count
         from weekday_slots
     ) as counted
-    group by as_of_date, cost_center_id, organization_name, product, is_seat_licence
+    group by
+        as_of_date, billing_account_id, cost_center_id, organization_name, product, is_seat_licence
 ),
 
 projected as (
@@ -163,6 +174,7 @@ projected as (
     from line_totals
     left join slot_projection
         on slot_projection.as_of_date = line_totals.as_of_date
+        and slot_projection.billing_account_id = line_totals.billing_account_id
         and slot_projection.cost_center_id = line_totals.cost_center_id
         and slot_projection.organization_name = line_totals.organization_name
         and slot_projection.product = line_totals.product
@@ -170,13 +182,14 @@ projected as (
 )
 
 select
-    {{ surrogate_key(['projected.as_of_date', 'projected.cost_center_id', 'projected.organization_name', 'projected.product', 'projected.is_seat_licence']) }}
+    {{ surrogate_key(['projected.billing_account_id', 'projected.as_of_date', 'projected.cost_center_id', 'projected.organization_name', 'projected.product', 'projected.is_seat_licence']) }}
         as forecast_line_id,
     projected.as_of_date,
     projected.is_current,
     projected.month_start_date,
     projected.days_in_month,
     projected.remaining_days,
+    projected.billing_account_id,
     projected.cost_center_id,
     projected.organization_name,
     projected.product,

@@ -18,67 +18,74 @@ dates as (
 ),
 
 observations as (
-    select 'product' as series_type, product as series_name, usage_date, gross_amount, quantity
+    select billing_account_id, 'product' as series_type, product as series_name, usage_date, gross_amount, quantity
     from usage_costs
     union all
-    select 'sku', sku, usage_date, gross_amount, quantity
+    select billing_account_id, 'sku', sku, usage_date, gross_amount, quantity
     from usage_costs
     union all
-    select 'cost_center', cost_center_id, usage_date, gross_amount, quantity
+    select billing_account_id, 'cost_center', cost_center_id, usage_date, gross_amount, quantity
     from usage_costs
     union all
-    select 'organization', organization_name, usage_date, gross_amount, quantity
+    select billing_account_id, 'organization', organization_name, usage_date, gross_amount, quantity
     from usage_costs
     where organization_name <> ''
     union all
-    select 'repository', repository_name, usage_date, gross_amount, quantity
+    select billing_account_id, 'repository', repository_name, usage_date, gross_amount, quantity
     from usage_costs
     where repository_name <> ''
     union all
-    select 'model', model_name, usage_date, gross_amount, gross_quantity
+    select billing_account_id, 'model', model_name, usage_date, gross_amount, gross_quantity
     from model_usage
     union all
-    select 'seat_holder', seat_holder_login, usage_date, gross_amount, quantity
+    select billing_account_id, 'seat_holder', seat_holder_login, usage_date, gross_amount, quantity
     from user_usage
 ),
 
 daily as (
     select
+        billing_account_id,
         series_type,
         series_name,
         usage_date,
         sum(gross_amount) as gross_amount,
         sum(quantity) as quantity
     from observations
-    group by series_type, series_name, usage_date
+    group by billing_account_id, series_type, series_name, usage_date
 ),
 
 series as (
-    select series_type, series_name, min(usage_date) as first_usage_date
+    select billing_account_id, series_type, series_name, min(usage_date) as first_usage_date
     from daily
-    group by series_type, series_name
+    group by billing_account_id, series_type, series_name
 ),
 
 bounds as (
-    select max(usage_date) as last_usage_date from usage_costs
+    -- each account's newest loaded day
+    select billing_account_id, max(usage_date) as last_usage_date
+    from usage_costs
+    group by billing_account_id
 ),
 
 spine as (
     select
+        series.billing_account_id,
         series.series_type,
         series.series_name,
         series.first_usage_date,
         dates.date_day as usage_date,
         dates.iso_day_of_week
     from series
-    cross join bounds
+    inner join bounds using (billing_account_id)
     inner join dates
         on dates.date_day >= series.first_usage_date
         and dates.date_day <= bounds.last_usage_date
 )
 
 select
-    {{ surrogate_key(['spine.series_type', 'spine.series_name', 'spine.usage_date']) }} as series_day_id,
+    {{ surrogate_key(['spine.billing_account_id', 'spine.series_type', 'spine.series_name', 'spine.usage_date']) }}
+        as series_day_id,
+    spine.billing_account_id,
     spine.series_type,
     spine.series_name,
     spine.usage_date,
@@ -88,6 +95,7 @@ select
     {{ money('coalesce(daily.quantity, 0)') }} as quantity
 from spine
 left join daily
-    on daily.series_type = spine.series_type
+    on daily.billing_account_id = spine.billing_account_id
+    and daily.series_type = spine.series_type
     and daily.series_name = spine.series_name
     and daily.usage_date = spine.usage_date

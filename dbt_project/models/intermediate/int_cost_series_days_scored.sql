@@ -12,7 +12,7 @@ measured as (
         {% if var('anomaly_measure') == 'quantity' %}quantity{% else %}gross_amount{% endif %}
             as measured_value,
         row_number() over (
-            partition by series_type, series_name order by usage_date
+            partition by billing_account_id, series_type, series_name order by usage_date
         ) - 1 as history_days
     from series_days
 ),
@@ -31,15 +31,15 @@ windowed as (
     from measured
     window
         rolling as (
-            partition by series_type, series_name order by usage_date
+            partition by billing_account_id, series_type, series_name order by usage_date
             rows between 28 preceding and 1 preceding
         ),
         same_weekday as (
-            partition by series_type, series_name, iso_day_of_week order by usage_date
+            partition by billing_account_id, series_type, series_name, iso_day_of_week order by usage_date
             rows between 8 preceding and 1 preceding
         ),
         quiet_period as (
-            partition by series_type, series_name order by usage_date
+            partition by billing_account_id, series_type, series_name order by usage_date
             rows between {{ var('new_cost_quiet_days') }} preceding and 1 preceding
         )
 ),
@@ -70,11 +70,14 @@ expected as (
 ),
 
 bounds as (
-    select min(usage_date) as first_day, max(usage_date) as last_day from series_days
+    select billing_account_id, min(usage_date) as first_day, max(usage_date) as last_day
+    from series_days
+    group by billing_account_id
 )
 
 select
     expected.series_day_id,
+    expected.billing_account_id,
     expected.series_type,
     expected.series_name,
     expected.usage_date,
@@ -112,4 +115,4 @@ select
     expected.usage_date > {{ day_offset('bounds.last_day', -var('anomaly_provisional_days')) }}
         as is_provisional
 from expected
-cross join bounds
+inner join bounds using (billing_account_id)

@@ -5,12 +5,15 @@ with months as (
 latest as (
     select
         *,
-        row_number() over (partition by budget_id order by snapshot_date desc) as recency,
-        min(month_start_date) over (partition by budget_id) as first_seen_month_start_date
+        row_number() over (partition by billing_account_id, budget_id order by snapshot_date desc) as recency,
+        min(month_start_date) over (
+            partition by billing_account_id, budget_id
+        ) as first_seen_month_start_date
     from months
 )
 
 select
+    billing_account_id,
     budget_id,
     budget_type,
     budget_scope,

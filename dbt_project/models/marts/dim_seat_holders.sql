@@ -6,6 +6,7 @@ with seat_days as (
 
 holders as (
     select
+        billing_account_id,
         seat_holder_login,
         max(seat_holder_id) as seat_holder_id,
         min(granted_on) as first_granted_on,
@@ -14,26 +15,33 @@ holders as (
         max(last_activity_at) as last_activity_at,
         count(distinct seat_key) as grants
     from seat_days
-    group by seat_holder_login
+    group by billing_account_id, seat_holder_login
 ),
 
 -- the billed grant of each holder's latest day (a holder may hold several grants that day);
 -- joining on the latest day first keeps the ordering to a few rows per holder
 current_grants as (
-    select seat_holder_login, current_plan_type, current_organization_name, current_cost_center_id
+    select
+        billing_account_id,
+        seat_holder_login,
+        current_plan_type,
+        current_organization_name,
+        current_cost_center_id
     from (
         select
+            seat_days.billing_account_id,
             seat_days.seat_holder_login,
             seat_days.plan_type as current_plan_type,
             seat_days.organization_name as current_organization_name,
             seat_days.cost_center_id as current_cost_center_id,
             row_number() over (
-                partition by seat_days.seat_holder_login
+                partition by seat_days.billing_account_id, seat_days.seat_holder_login
                 order by seat_days.is_billed_grant desc, seat_days.seat_key
             ) as grant_rank
         from seat_days
         inner join holders
-            on seat_days.seat_holder_login = holders.seat_holder_login
+            on seat_days.billing_account_id = holders.billing_account_id
+            and seat_days.seat_holder_login = holders.seat_holder_login
             and seat_days.usage_date = holders.last_seat_date
     ) as ranked
     where grant_rank = 1
@@ -41,12 +49,18 @@ current_grants as (
 
 usage_only as (
     -- users with Copilot usage but no seat in any snapshot (removed before the first one)
-    select distinct seat_holder_login
-    from {{ ref('int_copilot_user_usage_attributed') }}
-    where seat_holder_login not in (select seat_holder_login from holders)
+    select distinct usage.billing_account_id, usage.seat_holder_login
+    from {{ ref('int_copilot_user_usage_attributed') }} as usage
+    where not exists (
+        select 1
+        from holders
+        where holders.billing_account_id = usage.billing_account_id
+            and holders.seat_holder_login = usage.seat_holder_login
+    )
 )
 
 select
+    holders.billing_account_id,
     holders.seat_holder_login,
     holders.seat_holder_login = '(unassigned)' as is_unassigned,
     holders.seat_holder_id,
@@ -59,9 +73,10 @@ select
     holders.last_activity_at,
     holders.grants
 from holders
-inner join current_grants using (seat_holder_login)
+inner join current_grants using (billing_account_id, seat_holder_login)
 union all
 select
+    billing_account_id,
     seat_holder_login,
     false as is_unassigned,
     cast(null as bigint) as seat_holder_id,

@@ -1,10 +1,12 @@
 select
-    {{ surrogate_key(['usage_date', 'cost_center_id', 'organization_name', 'repository_name', 'workflow_path', 'user_login', 'sku', 'unit_type']) }}
+    {{ surrogate_key(['billing_account_id', 'usage_date', 'cost_center_id', 'organization_name', 'repository_name', 'workflow_path', 'user_login', 'sku', 'unit_type']) }}
         as workflow_usage_id,
+    billing_account_id,
     usage_date,
     cost_center_id,
     organization_name,
-    {{ surrogate_key(['organization_name', 'repository_name']) }} as repository_id,
+    {{ surrogate_key(['billing_account_id', 'organization_name', 'repository_name']) }}
+        as repository_id,
     repository_name,
     workflow_path,
     user_login,
@@ -19,5 +21,5 @@ select
 from {{ ref('int_detailed_usage_attributed') }}
 where product = 'actions'
 group by
-    usage_date, cost_center_id, organization_name, repository_name, workflow_path, user_login,
+    billing_account_id, usage_date, cost_center_id, organization_name, repository_name, workflow_path, user_login,
     product, sku, unit_type

@@ -22,7 +22,9 @@ dates as (
 ),
 
 bounds as (
-    select max(usage_date) as last_day from usage_costs
+    select billing_account_id, max(usage_date) as last_day
+    from usage_costs
+    group by billing_account_id
 ),
 
 pools as (
@@ -30,7 +32,7 @@ pools as (
         *,
         {{ month_start('snapshot_date') }} as month_start_date,
         row_number() over (
-            partition by cost_center_id, {{ month_start('snapshot_date') }}
+            partition by billing_account_id, cost_center_id, {{ month_start('snapshot_date') }}
             order by snapshot_date desc
         ) as recency
     from pool_states
@@ -39,6 +41,7 @@ pools as (
 
 pool_months as (
     select
+        pools.billing_account_id,
         pools.cost_center_id,
         pools.month_start_date,
         pools.pool_target_amount,
@@ -50,31 +53,35 @@ pool_months as (
             else bounds.last_day
         end as as_of_date
     from pools
-    cross join bounds
+    inner join bounds on bounds.billing_account_id = pools.billing_account_id
     inner join dates on dates.date_day = pools.month_start_date
     where pools.recency = 1
 ),
 
 daily_spend as (
     select
+        pool_months.billing_account_id,
         pool_months.cost_center_id,
         pool_months.month_start_date,
         usage_costs.usage_date,
         sum(usage_costs.gross_amount) as gross_amount
     from pool_months
     inner join usage_costs
-        on usage_costs.cost_center_id = pool_months.cost_center_id
+        on usage_costs.billing_account_id = pool_months.billing_account_id
+        and usage_costs.cost_center_id = pool_months.cost_center_id
         and {{ is_copilot_ai_credit('usage_costs') }}
         and usage_costs.usage_date >= pool_months.month_start_date
         and usage_costs.usage_date <= pool_months.as_of_date
-    group by pool_months.cost_center_id, pool_months.month_start_date, usage_costs.usage_date
+    group by
+        pool_months.billing_account_id, pool_months.cost_center_id, pool_months.month_start_date,
+        usage_costs.usage_date
 ),
 
 cumulative as (
     select
         *,
         sum(gross_amount) over (
-            partition by cost_center_id, month_start_date order by usage_date
+            partition by billing_account_id, cost_center_id, month_start_date order by usage_date
             rows between unbounded preceding and current row
         ) as spent_to_date
     from daily_spend
@@ -82,6 +89,7 @@ cumulative as (
 
 spent as (
     select
+        cumulative.billing_account_id,
         cumulative.cost_center_id,
         cumulative.month_start_date,
         max(cumulative.spent_to_date) as pool_spend_amount,
@@ -89,21 +97,24 @@ spent as (
             as exhausted_on
     from cumulative
     inner join pool_months
-        on pool_months.cost_center_id = cumulative.cost_center_id
+        on pool_months.billing_account_id = cumulative.billing_account_id
+        and pool_months.cost_center_id = cumulative.cost_center_id
         and pool_months.month_start_date = cumulative.month_start_date
-    group by cumulative.cost_center_id, cumulative.month_start_date
+    group by cumulative.billing_account_id, cumulative.cost_center_id, cumulative.month_start_date
 ),
 
 seats as (
     select
+        pool_months.billing_account_id,
         pool_months.cost_center_id,
         pool_months.month_start_date,
         count(distinct seat_days.seat_holder_login) as pool_seat_count
     from pool_months
     inner join seat_days
-        on seat_days.cost_center_id = pool_months.cost_center_id
+        on seat_days.billing_account_id = pool_months.billing_account_id
+        and seat_days.cost_center_id = pool_months.cost_center_id
         and seat_days.usage_date = pool_months.as_of_date
-    group by pool_months.cost_center_id, pool_months.month_start_date
+    group by pool_months.billing_account_id, pool_months.cost_center_id, pool_months.month_start_date
 ),
 
 final as (
@@ -115,10 +126,12 @@ final as (
         {{ dbt.datediff('pool_months.month_start_date', 'pool_months.as_of_date', 'day') }} + 1 as days_elapsed
     from pool_months
     left join spent
-        on spent.cost_center_id = pool_months.cost_center_id
+        on spent.billing_account_id = pool_months.billing_account_id
+        and spent.cost_center_id = pool_months.cost_center_id
         and spent.month_start_date = pool_months.month_start_date
     left join seats
-        on seats.cost_center_id = pool_months.cost_center_id
+        on seats.billing_account_id = pool_months.billing_account_id
+        and seats.cost_center_id = pool_months.cost_center_id
         and seats.month_start_date = pool_months.month_start_date
     where pool_months.as_of_date >= pool_months.month_start_date
 ),
@@ -137,7 +150,9 @@ projected as (
 )
 
 select
-    {{ surrogate_key(['projected.cost_center_id', 'projected.month_start_date']) }} as ai_credit_pool_month_id,
+    {{ surrogate_key(['projected.billing_account_id', 'projected.cost_center_id', 'projected.month_start_date']) }}
+        as ai_credit_pool_month_id,
+    projected.billing_account_id,
     projected.cost_center_id,
     cost_centers.cost_center_name,
     projected.month_start_date,
@@ -154,4 +169,6 @@ select
         false
     ) as is_exhausted_before_month_end
 from projected
-left join cost_centers on cost_centers.cost_center_id = projected.cost_center_id
+left join cost_centers
+    on cost_centers.billing_account_id = projected.billing_account_id
+    and cost_centers.cost_center_id = projected.cost_center_id

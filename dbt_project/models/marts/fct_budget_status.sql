@@ -19,14 +19,17 @@ dates as (
 ),
 
 bounds as (
-    select max(usage_date) as last_day from usage_costs
+    select billing_account_id, max(usage_date) as last_day
+    from usage_costs
+    group by billing_account_id
 ),
 
 scope_spend as (
     select budget_months.budget_month_id, usage_costs.usage_date, sum(usage_costs.net_amount) as net_amount
     from budget_months
     inner join usage_costs
-        on {{ month_start('usage_costs.usage_date') }} = budget_months.month_start_date
+        on usage_costs.billing_account_id = budget_months.billing_account_id
+        and {{ month_start('usage_costs.usage_date') }} = budget_months.month_start_date
         and case budget_months.budget_scope
             when 'enterprise' then true
             when 'organization' then usage_costs.organization_name = budget_months.budget_entity_name
@@ -46,7 +49,8 @@ user_spend as (
     select budget_months.budget_month_id, user_usage.usage_date, sum(user_usage.net_amount) as net_amount
     from budget_months
     inner join user_usage
-        on {{ month_start('user_usage.usage_date') }} = budget_months.month_start_date
+        on user_usage.billing_account_id = budget_months.billing_account_id
+        and {{ month_start('user_usage.usage_date') }} = budget_months.month_start_date
         and case budget_months.budget_scope
             when 'multi_user_customer' then true
             when 'multi_user_cost_center' then user_usage.cost_center_id = budget_months.budget_cost_center_id
@@ -93,7 +97,7 @@ amounts as (
         end as as_of_date,
         dates.days_in_month
     from budget_months
-    cross join bounds
+    inner join bounds on bounds.billing_account_id = budget_months.billing_account_id
     inner join dates on dates.date_day = budget_months.month_start_date
 ),
 
@@ -124,6 +128,7 @@ final as (
 
 select
     budget_month_id,
+    billing_account_id,
     budget_id,
     month_start_date,
     as_of_date,

@@ -1,6 +1,7 @@
 select
-    {{ surrogate_key(['usage_date', 'cost_center_id', 'model_name', 'sku', 'unit_type']) }}
+    {{ surrogate_key(['billing_account_id', 'usage_date', 'cost_center_id', 'model_name', 'sku', 'unit_type']) }}
         as model_usage_id,
+    billing_account_id,
     usage_date,
     cost_center_id,
     model_name,

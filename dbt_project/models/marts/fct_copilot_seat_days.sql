@@ -11,7 +11,8 @@
 }}
 -- Built one day per batch like the rest of the seat-day chain (macros/seat_day_batches.sql).
 select
-    {{ surrogate_key(['usage_date', 'seat_key']) }} as seat_day_id,
+    {{ surrogate_key(['billing_account_id', 'usage_date', 'seat_key']) }} as seat_day_id,
+    billing_account_id,
     usage_date,
     seat_key,
     seat_holder_login,

@@ -25,11 +25,14 @@ dates as (
 ),
 
 bounds as (
-    select max(usage_date) as last_day from {{ ref('fct_usage_costs') }}
+    select billing_account_id, max(usage_date) as last_day
+    from {{ ref('fct_usage_costs') }}
+    group by billing_account_id
 ),
 
 spend as (
     select
+        billing_account_id,
         seat_holder_login,
         {{ month_start('usage_date') }} as month_start_date,
         max(cost_center_id) as cost_center_id,
@@ -37,11 +40,12 @@ spend as (
         sum(net_amount) as net_amount
     from user_usage
     where {{ is_copilot_ai_credit('user_usage') }}
-    group by seat_holder_login, {{ month_start('usage_date') }}
+    group by billing_account_id, seat_holder_login, {{ month_start('usage_date') }}
 ),
 
 candidates as (
     select
+        budget_months.billing_account_id,
         budget_months.month_start_date,
         budget_months.budget_user_login as seat_holder_login,
         budget_months.budget_id,
@@ -53,6 +57,7 @@ candidates as (
     where budget_months.budget_scope = 'user'
     union all
     select
+        budget_months.billing_account_id,
         budget_months.month_start_date,
         user_states.seat_holder_login,
         budget_months.budget_id,
@@ -62,7 +67,8 @@ candidates as (
         case when budget_months.budget_scope = 'multi_user_cost_center' then 2 else 3 end
     from budget_months
     inner join user_states
-        on user_states.budget_id = budget_months.budget_id
+        on user_states.billing_account_id = budget_months.billing_account_id
+        and user_states.budget_id = budget_months.budget_id
         and user_states.snapshot_date = budget_months.snapshot_date
     where budget_months.budget_scope like 'multi_user%'
 ),
@@ -71,21 +77,25 @@ effective as (
     select
         *,
         row_number() over (
-            partition by seat_holder_login, month_start_date order by precedence
+            partition by billing_account_id, seat_holder_login, month_start_date
+            order by precedence
         ) as rank_in_order,
-        max(github_consumed_amount) over (partition by seat_holder_login, month_start_date)
+        max(github_consumed_amount) over (
+            partition by billing_account_id, seat_holder_login, month_start_date
+        )
             as github_user_consumed_amount
     from candidates
 ),
 
 holders as (
-    select seat_holder_login, month_start_date from spend
+    select billing_account_id, seat_holder_login, month_start_date from spend
     union
-    select seat_holder_login, month_start_date from effective
+    select billing_account_id, seat_holder_login, month_start_date from effective
 ),
 
 months as (
     select
+        bounds.billing_account_id,
         dates.month_start_date,
         dates.days_in_month,
         case
@@ -100,6 +110,7 @@ months as (
 
 final as (
     select
+        holders.billing_account_id,
         holders.seat_holder_login,
         holders.month_start_date,
         spend.cost_center_id,
@@ -112,18 +123,24 @@ final as (
         months.days_in_month,
         {{ dbt.datediff('months.month_start_date', 'months.as_of_date', 'day') }} + 1 as days_elapsed
     from holders
-    inner join months on months.month_start_date = holders.month_start_date
+    inner join months
+        on months.billing_account_id = holders.billing_account_id
+        and months.month_start_date = holders.month_start_date
     left join spend
-        on spend.seat_holder_login = holders.seat_holder_login
+        on spend.billing_account_id = holders.billing_account_id
+        and spend.seat_holder_login = holders.seat_holder_login
         and spend.month_start_date = holders.month_start_date
     left join effective
-        on effective.seat_holder_login = holders.seat_holder_login
+        on effective.billing_account_id = holders.billing_account_id
+        and effective.seat_holder_login = holders.seat_holder_login
         and effective.month_start_date = holders.month_start_date
         and effective.rank_in_order = 1
 )
 
 select
-    {{ surrogate_key(['final.seat_holder_login', 'final.month_start_date']) }} as user_budget_month_id,
+    {{ surrogate_key(['final.billing_account_id', 'final.seat_holder_login', 'final.month_start_date']) }}
+        as user_budget_month_id,
+    final.billing_account_id,
     final.seat_holder_login,
     final.month_start_date,
     final.cost_center_id,
@@ -152,6 +169,7 @@ select
     ) as would_exhaust_pool
 from final
 left join pools
-    on pools.cost_center_id = final.cost_center_id
+    on pools.billing_account_id = final.billing_account_id
+    and pools.cost_center_id = final.cost_center_id
     and pools.month_start_date = final.month_start_date
 where final.days_elapsed > 0

@@ -1,8 +1,9 @@
 -- event_time: a microbatch model of the seat-day chain reads only its batch's day of it.
 {{ config(event_time='usage_date') }}
 select
-    {{ surrogate_key(['usage_date', 'seat_holder_login', 'organization_name', 'model_name', 'cost_center_id', 'sku']) }}
+    {{ surrogate_key(['billing_account_id', 'usage_date', 'seat_holder_login', 'organization_name', 'model_name', 'cost_center_id', 'sku']) }}
         as user_usage_id,
+    billing_account_id,
     usage_date,
     seat_holder_login,
     organization_name,
@@ -21,5 +22,5 @@ select
     coalesce({{ dbt.bool_or('is_over_quota') }}, false) as has_usage_over_quota
 from {{ ref('int_copilot_user_usage_attributed') }}
 group by
-    usage_date, seat_holder_login, organization_name, model_name, cost_center_id, product, sku,
+    billing_account_id, usage_date, seat_holder_login, organization_name, model_name, cost_center_id, product, sku,
     unit_type, billing_unit

@@ -14,6 +14,7 @@ flagged as (
 
 select
     flagged.series_day_id as anomaly_id,
+    flagged.billing_account_id,
     flagged.usage_date,
     flagged.series_type,
     flagged.series_name,
@@ -34,4 +35,5 @@ select
 from flagged
 left join cost_centers
     on flagged.series_type = 'cost_center'
+    and cost_centers.billing_account_id = flagged.billing_account_id
     and cost_centers.cost_center_id = flagged.series_name

@@ -1,4 +1,4 @@
--- Forecast lines rolled up to the enterprise, each cost center, organization and product.
+-- Forecast lines of each account rolled up to the account ('total'), each cost center, organization and product.
 -- Point forecasts and bands add up (a band's bounds are sums of each line's bounds). Backtest
 -- rows (is_current false) carry the month's actual total and the forecast's error.
 with lines as (
@@ -25,6 +25,7 @@ dimensioned as (
 
 forecasts as (
     select
+        billing_account_id,
         dimension_type,
         dimension_name,
         as_of_date,
@@ -40,12 +41,13 @@ forecasts as (
         sum(projected_remaining_high_amount) as projected_remaining_high_amount
     from dimensioned
     group by
-        dimension_type, dimension_name, as_of_date, is_current, month_start_date,
+        billing_account_id, dimension_type, dimension_name, as_of_date, is_current, month_start_date,
         days_in_month, remaining_days
 ),
 
 actual_lines as (
     select
+        billing_account_id,
         {{ month_start('usage_date') }} as month_start_date,
         cost_center_id,
         organization_name,
@@ -55,17 +57,19 @@ actual_lines as (
 ),
 
 actuals as (
-    select 'total' as dimension_type, 'enterprise' as dimension_name, month_start_date, sum(net_amount) as net_amount
-    from actual_lines group by month_start_date
+    select
+        billing_account_id, 'total' as dimension_type, 'enterprise' as dimension_name,
+        month_start_date, sum(net_amount) as net_amount
+    from actual_lines group by billing_account_id, month_start_date
     union all
-    select 'cost_center', cost_center_id, month_start_date, sum(net_amount)
-    from actual_lines group by cost_center_id, month_start_date
+    select billing_account_id, 'cost_center', cost_center_id, month_start_date, sum(net_amount)
+    from actual_lines group by billing_account_id, cost_center_id, month_start_date
     union all
-    select 'organization', organization_name, month_start_date, sum(net_amount)
-    from actual_lines group by organization_name, month_start_date
+    select billing_account_id, 'organization', organization_name, month_start_date, sum(net_amount)
+    from actual_lines group by billing_account_id, organization_name, month_start_date
     union all
-    select 'product', product, month_start_date, sum(net_amount)
-    from actual_lines group by product, month_start_date
+    select billing_account_id, 'product', product, month_start_date, sum(net_amount)
+    from actual_lines group by billing_account_id, product, month_start_date
 ),
 
 final as (
@@ -81,14 +85,16 @@ final as (
             as actual_net_amount
     from forecasts
     left join actuals
-        on actuals.dimension_type = forecasts.dimension_type
+        on actuals.billing_account_id = forecasts.billing_account_id
+        and actuals.dimension_type = forecasts.dimension_type
         and actuals.dimension_name = forecasts.dimension_name
         and actuals.month_start_date = forecasts.month_start_date
 )
 
 select
-    {{ surrogate_key(['final.as_of_date', 'final.dimension_type', 'final.dimension_name']) }}
+    {{ surrogate_key(['final.billing_account_id', 'final.as_of_date', 'final.dimension_type', 'final.dimension_name']) }}
         as cost_forecast_id,
+    final.billing_account_id,
     final.as_of_date,
     final.is_current,
     final.month_start_date,
@@ -118,4 +124,5 @@ select
 from final
 left join cost_centers
     on final.dimension_type = 'cost_center'
+    and cost_centers.billing_account_id = final.billing_account_id
     and cost_centers.cost_center_id = final.dimension_name

@@ -1,5 +1,7 @@
 select
-    {{ surrogate_key(['usage_date', 'model_name', 'billing_unit']) }} as daily_model_cost_id,
+    {{ surrogate_key(['billing_account_id', 'usage_date', 'model_name', 'billing_unit']) }}
+        as daily_model_cost_id,
+    billing_account_id,
     usage_date,
     model_name,
     billing_unit,
@@ -9,4 +11,4 @@ select
     {{ money('sum(discount_amount)') }} as discount_amount,
     {{ money('sum(net_amount)') }} as net_amount
 from {{ ref('fct_copilot_model_usage') }}
-group by usage_date, model_name, billing_unit
+group by billing_account_id, usage_date, model_name, billing_unit

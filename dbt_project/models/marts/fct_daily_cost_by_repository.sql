@@ -1,5 +1,7 @@
 select
-    {{ surrogate_key(['usage_date', 'repository_id']) }} as daily_repository_cost_id,
+    {{ surrogate_key(['billing_account_id', 'usage_date', 'repository_id']) }}
+        as daily_repository_cost_id,
+    billing_account_id,
     usage_date,
     repository_id,
     organization_name,
@@ -8,4 +10,4 @@ select
     {{ money('sum(discount_amount)') }} as discount_amount,
     {{ money('sum(net_amount)') }} as net_amount
 from {{ ref('fct_usage_costs') }}
-group by usage_date, repository_id, organization_name, repository_name
+group by billing_account_id, usage_date, repository_id, organization_name, repository_name

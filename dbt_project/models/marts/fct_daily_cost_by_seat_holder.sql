@@ -15,6 +15,7 @@
 -- like the seat-day chain (macros/seat_day_batches.sql): dbt filters both facts to the day.
 with seats as (
     select
+        billing_account_id,
         usage_date,
         seat_holder_login,
         count(case when is_billed_grant and not is_unassigned then 1 end) as billed_seats,
@@ -24,22 +25,24 @@ with seats as (
         {{ money('sum(net_amount)') }} as seat_net_amount,
         {{ money('sum(list_price_estimate_amount)') }} as list_price_estimate_amount
     from {{ ref('fct_copilot_seat_days') }}
-    group by usage_date, seat_holder_login
+    group by billing_account_id, usage_date, seat_holder_login
 ),
 
 usage as (
     select
+        billing_account_id,
         usage_date,
         seat_holder_login,
         {{ money('sum(gross_amount)') }} as usage_gross_amount,
         {{ money('sum(discount_amount)') }} as usage_discount_amount,
         {{ money('sum(net_amount)') }} as usage_net_amount
     from {{ ref('fct_copilot_user_usage') }}
-    group by usage_date, seat_holder_login
+    group by billing_account_id, usage_date, seat_holder_login
 ),
 
 joined as (
     select
+        coalesce(seats.billing_account_id, usage.billing_account_id) as billing_account_id,
         coalesce(seats.usage_date, usage.usage_date) as usage_date,
         coalesce(seats.seat_holder_login, usage.seat_holder_login) as seat_holder_login,
         coalesce(seats.billed_seats, 0) as billed_seats,
@@ -53,12 +56,15 @@ joined as (
         {{ money('coalesce(seats.list_price_estimate_amount, 0)') }} as list_price_estimate_amount
     from seats
     full outer join usage
-        on seats.usage_date = usage.usage_date
+        on seats.billing_account_id = usage.billing_account_id
+        and seats.usage_date = usage.usage_date
         and seats.seat_holder_login = usage.seat_holder_login
 )
 
 select
-    {{ surrogate_key(['usage_date', 'seat_holder_login']) }} as daily_seat_holder_cost_id,
+    {{ surrogate_key(['billing_account_id', 'usage_date', 'seat_holder_login']) }}
+        as daily_seat_holder_cost_id,
+    billing_account_id,
     usage_date,
     seat_holder_login,
     billed_seats,

@@ -27,6 +27,7 @@ with items as (
 
 costs as (
     select
+        billing_account_id,
         usage_date,
         cost_center_id,
         organization_name,
@@ -42,16 +43,20 @@ costs as (
         count(*) as source_item_count,
         max(dlt_load_id) as last_dlt_load_id
     from items
-    group by usage_date, cost_center_id, organization_name, repository_name, product, sku, unit_type
+    group by
+        billing_account_id, usage_date, cost_center_id, organization_name, repository_name,
+        product, sku, unit_type
 )
 
 select
-    {{ surrogate_key(['costs.usage_date', 'costs.cost_center_id', 'costs.organization_name', 'costs.repository_name', 'costs.product', 'costs.sku', 'costs.unit_type']) }}
+    {{ surrogate_key(['costs.billing_account_id', 'costs.usage_date', 'costs.cost_center_id', 'costs.organization_name', 'costs.repository_name', 'costs.product', 'costs.sku', 'costs.unit_type']) }}
         as usage_cost_id,
+    costs.billing_account_id,
     costs.usage_date,
     costs.cost_center_id,
     costs.organization_name,
-    {{ surrogate_key(['costs.organization_name', 'costs.repository_name']) }} as repository_id,
+    {{ surrogate_key(['costs.billing_account_id', 'costs.organization_name', 'costs.repository_name']) }}
+        as repository_id,
     costs.repository_name,
     {{ surrogate_key(['costs.product', 'costs.sku']) }} as product_sku_id,
     costs.product,

@@ -1,33 +1,40 @@
--- Seats paid for and unused as of the newest seat snapshot: the holder's billed grant on
+-- Seats paid for and unused as of each account's newest seat snapshot: the holder's billed grant on
 -- the last seat day, with what it costs per month (the latest billed price of its SKU, else
 -- the list price).
 with last_day as (
-    select max(usage_date) as usage_date
+    select billing_account_id, max(usage_date) as usage_date
     from {{ ref('fct_copilot_seat_days') }}
     where not is_unassigned
+    group by billing_account_id
 ),
 
 licence_lines as (
-    select sku, usage_date, price_per_unit, max(usage_date) over (partition by sku) as last_billed_date
+    select
+        billing_account_id,
+        sku,
+        usage_date,
+        price_per_unit,
+        max(usage_date) over (partition by billing_account_id, sku) as last_billed_date
     from {{ ref('fct_usage_costs') }}
     where is_seat_licence
 ),
 
 latest_prices as (
-    select sku, max(price_per_unit) as price_per_user_month
+    select billing_account_id, sku, max(price_per_unit) as price_per_user_month
     from licence_lines
     where usage_date = last_billed_date
-    group by sku
+    group by billing_account_id, sku
 ),
 
 idle as (
     select seat_days.*
     from {{ ref('fct_copilot_seat_days') }} as seat_days
-    inner join last_day using (usage_date)
+    inner join last_day using (billing_account_id, usage_date)
     where seat_days.is_billed_grant and not seat_days.is_unassigned and seat_days.is_idle
 )
 
 select
+    idle.billing_account_id,
     idle.seat_key,
     idle.seat_holder_login,
     idle.organization_name,
@@ -44,7 +51,8 @@ select
     {{ money('coalesce(latest_prices.price_per_user_month, plan_skus.list_price_per_month)') }}
         as monthly_cost
 from idle
-left join latest_prices using (sku)
+left join latest_prices using (billing_account_id, sku)
 left join {{ ref('github_skus') }} as plan_skus
     on plan_skus.plan_type = idle.plan_type and plan_skus.is_seat_licence
-left join {{ ref('dim_cost_centers') }} as cost_centers using (cost_center_id)
+left join {{ ref('dim_cost_centers') }} as cost_centers
+    using (billing_account_id, cost_center_id)

@@ -4,7 +4,8 @@ with source as (
 
 renamed as (
     select
-        {{ surrogate_key(['snapshot_date', 'budget_id', 'user_login']) }} as budget_user_state_id,
+        billing_account_id,
+        {{ surrogate_key(['billing_account_id', 'snapshot_date', 'budget_id', 'user_login']) }} as budget_user_state_id,
         snapshot_date,
         budget_id,
         lower(user_login) as seat_holder_login,

@@ -4,7 +4,8 @@ with source as (
 
 renamed as (
     select
-        {{ surrogate_key(['snapshot_date', 'budget_id']) }} as budget_snapshot_id,
+        billing_account_id,
+        {{ surrogate_key(['billing_account_id', 'snapshot_date', 'budget_id']) }} as budget_snapshot_id,
         snapshot_date,
         budget_id,
         budget_type,

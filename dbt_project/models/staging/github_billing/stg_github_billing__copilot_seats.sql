@@ -4,7 +4,8 @@ with source as (
 
 renamed as (
     select
-        {{ surrogate_key(['snapshot_date', 'seat_key']) }} as seat_snapshot_id,
+        billing_account_id,
+        {{ surrogate_key(['billing_account_id', 'snapshot_date', 'seat_key']) }} as seat_snapshot_id,
         snapshot_date,
         seat_key,
         lower(assignee_login) as seat_holder_login,

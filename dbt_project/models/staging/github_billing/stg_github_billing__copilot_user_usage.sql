@@ -4,6 +4,7 @@ with source as (
 
 renamed as (
     select
+        billing_account_id,
         _dlt_id as copilot_user_usage_id,
         usage_date,
         report_type,

@@ -4,7 +4,8 @@ with source as (
 
 renamed as (
     select
-        {{ surrogate_key(['snapshot_date', 'cost_center_id']) }} as pool_state_id,
+        billing_account_id,
+        {{ surrogate_key(['billing_account_id', 'snapshot_date', 'cost_center_id']) }} as pool_state_id,
         snapshot_date,
         cost_center_id,
         coalesce(ai_credit_pool_enabled, false) as is_ai_credit_pool_enabled,

@@ -4,6 +4,7 @@ with source as (
 
 renamed as (
     select
+        billing_account_id,
         _dlt_id as cost_center_resource_version_id,
         cost_center_id,
         -- GitHub's examples say User / Team / Repo; organisations may come as Org or

@@ -4,6 +4,7 @@ with source as (
 
 renamed as (
     select
+        billing_account_id,
         id as cost_center_id,
         name as cost_center_name,
         state as cost_center_state,

@@ -4,6 +4,7 @@ with source as (
 
 renamed as (
     select
+        billing_account_id,
         _dlt_id as usage_item_id,
         usage_date,
         date_raw,
