@@ -83,6 +83,7 @@ def drop_extracted_copies_of_normalized_packages(pipeline: dlt.Pipeline) -> None
 def load(
     target: Path | Store,
     client: GitHubClient,
+    *,
     pipeline_name: str | None = None,
     **source_args: Any,
 ) -> LoadResult:
