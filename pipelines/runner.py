@@ -86,6 +86,7 @@ def drop_extracted_copies_of_normalized_packages(pipeline: dlt.Pipeline) -> None
 def load(
     target: Path | Store,
     client: GitHubClient,
+    *,
     account_name: str | None = None,
     pipeline_name: str | None = None,
     **source_args: Any,

@@ -8,5 +8,5 @@ select
     billing_account_kind,
     billing_account_login,
     api_base_url,
-    extracted_at as last_loaded_at
+    extracted_at
 from {{ ref('stg_github_billing__billing_accounts') }}
