@@ -20,7 +20,6 @@ import duckdb
 from pipelines import storage
 
 MARTS_SCHEMA = "marts"
-MANIFEST = Path(__file__).resolve().parent.parent / "dbt_project" / "target" / "manifest.json"
 
 
 class PublishFailed(Exception):
@@ -60,9 +59,13 @@ class Published:
         ]
 
 
-def descriptions(manifest: Path = MANIFEST) -> dict[str, tuple[str, dict[str, str]]]:
+def descriptions(manifest: Path | None = None) -> dict[str, tuple[str, dict[str, str]]]:
     """Each mart's description and its columns' descriptions, from dbt's manifest (the yml's
-    text with its docs blocks rendered)."""
+    text with its docs blocks rendered; by default the one the last dbt run wrote)."""
+    if manifest is None:
+        from pipelines.runner import dbt_target_dir
+
+        manifest = dbt_target_dir() / "manifest.json"
     if not manifest.is_file():
         return {}
     nodes = json.loads(manifest.read_text())["nodes"].values()

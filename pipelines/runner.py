@@ -39,6 +39,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 
 
+def dbt_target_dir() -> Path:
+    """Where dbt writes its manifest and compiled SQL: dbt's own DBT_TARGET_PATH (relative to
+    the project, as dbt reads it) or the project's `target`."""
+    return DBT_PROJECT_DIR / os.environ.get("DBT_TARGET_PATH", "target")
+
+
 class RunFailed(Exception):
     """A run could not complete; the message is the sentence to show the user."""
 

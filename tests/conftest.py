@@ -36,12 +36,12 @@ os.environ.setdefault(
 os.environ.setdefault("DBT_LOG_PATH", str(Path(os.environ["DBT_TARGET_PATH"]) / "logs"))
 
 from pipelines.github_billing import GitHubClient
-from pipelines.runner import build_models, load
+from pipelines.runner import build_models, dbt_target_dir, load
 from pipelines.simulator import Enterprise, EnterpriseSize, Simulator
 from pipelines.simulator.server import DEMO_TOKEN
 from pipelines.store import Store, as_store
 
-DBT_TARGET = Path(os.environ["DBT_TARGET_PATH"])
+DBT_TARGET = dbt_target_dir()
 TODAY = date(2026, 11, 25)
 # Small but complete: spans the 2026-06-01 switch from premium requests to AI credits, a
 # deleted cost center, multi-grant seat holders and every product.
