@@ -82,6 +82,17 @@ def query(target: Path | Store, sql: str, params: list | None = None) -> list[tu
         return db.fetchall(sql, params or [])
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """Each test starts from the same environment: the CLI run in-process adopts legacy
+    GITHUB_BILLING_* names under their dlt names, and a later test's subprocess would inherit
+    them (whichever test ran before it on the same pytest worker)."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture
 def simulator() -> Iterator[Simulator]:
     with Simulator(make_enterprise()) as sim:
