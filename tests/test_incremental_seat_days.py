@@ -27,6 +27,7 @@ CHAIN = (
     "marts.fct_copilot_seat_days",
     "marts.fct_daily_cost_by_seat_holder",
 )
+CHAIN_MODELS = [table.split(".")[-1] for table in CHAIN]
 
 
 _databases = itertools.count()
@@ -37,7 +38,7 @@ def build_chain(store: Store) -> None:
     it (the rebuild window from what the load changed), without the data tests: what these
     tests compare is the chain's rows against a full refresh, and the data tests have their
     own cases in test_models.py."""
-    build_models(store, select=[f"+{CHAIN[-1].split('.')[-1]}"], data_tests=False)
+    build_models(store, select=[f"+{CHAIN_MODELS[-1]}"], data_tests=False)
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -77,8 +78,7 @@ def _rows(store: Store, table: str) -> list[tuple]:
 
 def assert_same_as_a_full_refresh(store: Store, incremental: dict[str, list[tuple]]) -> None:
     """Rebuild the chain from scratch and compare it with the incremental tables, row for row."""
-    chain = [table.split(".")[-1] for table in CHAIN]
-    build_models(store, select=chain, full_refresh=True, data_tests=False)
+    build_models(store, select=CHAIN_MODELS, full_refresh=True, data_tests=False)
     for table in CHAIN:
         assert incremental[table] == _rows(store, table), f"{table} differs from a full refresh"
 
