@@ -16,7 +16,7 @@ from pipelines.alerts import ALERTS_EXIT_CODE
 from pipelines.github_billing.budgets import budget_row
 from pipelines.runner import build_models
 from pipelines.simulator import Enterprise, Simulator
-from pipelines.simulator.budgets import month_to_date, user_states
+from pipelines.simulator.budgets import day_spend, month_to_date, user_states
 from pipelines.simulator.injections import BudgetCrossing, NewSku, RunawayUser, Spike
 from pipelines.store import Store
 from tests.conftest import (
@@ -239,6 +239,21 @@ def test_budget_spend_is_githubs_rule_to_the_cent(
             continue
         key = (budget.id, budget.entity_name if budget.scope == "user" else "")
         assert status[budget.id] == spent.get(key, Decimal(0)), budget
+
+
+def test_a_restated_day_changes_the_spend_the_budget_pages_report() -> None:
+    # the simulator keeps month-to-date spend between pages; a revision must not serve stale sums
+    ent = make_enterprise()
+    per_user = next(b for b in ent.budgets if b.scope == "multi_user_customer")
+    before_spent = month_to_date(ent, ent.last_day)
+    before_states = {s["user"]: s["consumed_amount"] for s in user_states(ent, per_user)}
+    ent.restate(ent.last_day, copilot_usage=False)
+    after_spent = month_to_date(ent, ent.last_day)
+    after_states = {s["user"]: s["consumed_amount"] for s in user_states(ent, per_user)}
+    day = {k: v for k, v in day_spend(ent, ent.budgets, ent.last_day).items() if v}
+    assert not any(user for (_, user) in day), "a withdrawn day leaves no per-user spend"
+    assert after_spent != before_spent
+    assert sum(after_states.values()) < sum(before_states.values())
 
 
 # -- anomalies -------------------------------------------------------------------------------

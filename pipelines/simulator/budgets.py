@@ -196,6 +196,10 @@ def day_spend(ent: Enterprise, budgets: list[Budget], day: date) -> dict[tuple[s
 
 def month_to_date(ent: Enterprise, through: date) -> dict[tuple[str, str], Decimal]:
     """Each budget's (and each covered user's) net spend from the 1st of `through`'s month."""
+    return ent.derived(("month_to_date", through), lambda: _month_to_date(ent, through))
+
+
+def _month_to_date(ent: Enterprise, through: date) -> dict[tuple[str, str], Decimal]:
     totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for day in _month_days(ent, through.replace(day=1), through):
         for key, amount in day_spend(ent, ent.budgets, day).items():
@@ -205,6 +209,10 @@ def month_to_date(ent: Enterprise, through: date) -> dict[tuple[str, str], Decim
 
 def covered_users(ent: Enterprise, budget: Budget) -> list[str]:
     """The seat holders a multi-user budget covers today."""
+    return ent.derived(("covered_users", budget.id), lambda: _covered_users(ent, budget))
+
+
+def _covered_users(ent: Enterprise, budget: Budget) -> list[str]:
     billed = ent.billed_holders(ent.last_day)
     if budget.scope == "multi_user_customer":
         return sorted(billed)
@@ -240,6 +248,11 @@ def budget_json(budget: Budget, consumed: dict[tuple[str, str], Decimal]) -> dic
 def user_states(ent: Enterprise, budget: Budget) -> list[dict[str, Any]]:
     """`/budgets/{id}/user-states`: every covered user's month-to-date spend and target; a user
     with a budget of their own is held to it (`override_budget_id`)."""
+    # a copy, because the route sorts and filters what it is given
+    return list(ent.derived(("user_states", budget.id), lambda: _user_states(ent, budget)))
+
+
+def _user_states(ent: Enterprise, budget: Budget) -> list[dict[str, Any]]:
     consumed = month_to_date(ent, ent.last_day)
     overrides = {b.entity_name: b for b in ent.budgets if b.scope == "user"}
     states = []
@@ -264,6 +277,10 @@ def pool_cost_centers(ent: Enterprise) -> list[CostCenter]:
 def pool_state(ent: Enterprise, cc: CostCenter) -> dict[str, Any]:
     """`ai_credit_pool_state` of a cost center: the month's pooled included AI credits in
     dollars (target) and how much of it the cost center's users consumed so far (current)."""
+    return ent.derived(("pool_state", cc.id), lambda: _pool_state(ent, cc))
+
+
+def _pool_state(ent: Enterprise, cc: CostCenter) -> dict[str, Any]:
     if cc not in pool_cost_centers(ent):
         return {
             "ai_credit_pool_enabled": False,

@@ -12,11 +12,12 @@ import hashlib
 import random
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
+from typing import Any, TypeVar
 
 from pipelines.github_billing import catalogue
 from pipelines.simulator import injections as injected
@@ -31,6 +32,8 @@ from pipelines.simulator.usage import (
     DayUsage,
     q9,
 )
+
+_T = TypeVar("_T")
 
 AI_CREDITS_START = date(2026, 6, 1)
 ENTERPRISE = "enterprise"
@@ -382,10 +385,24 @@ class Enterprise:
         if not copilot_usage:
             self.copilot_withdrawn.add(day)
         self._day_cache.pop(day, None)
+        self._derived.clear()
 
     @cached_property
     def _day_cache(self) -> dict[date, DayUsage]:
         return {}
+
+    @cached_property
+    def _derived(self) -> dict[tuple[object, ...], Any]:
+        return {}
+
+    def derived(self, key: tuple[object, ...], compute: Callable[[], _T]) -> _T:
+        """A figure summed over many days' usage (a budget's month-to-date spend, its users'
+        states), kept until the clock moves or a day is restated: the budget routes ask for it on
+        every page, and regenerating a month of usage per page made a 10,000-seat history crawl."""
+        full = (self.today, *key)
+        if full not in self._derived:
+            self._derived[full] = compute()
+        return self._derived[full]  # type: ignore[no-any-return]
 
     def day_usage(self, day: date) -> DayUsage:
         cached = self._day_cache.get(day)
