@@ -20,6 +20,7 @@ from typing import Any
 
 import dlt
 
+from pipelines.github_billing.client import GitHubClient
 from pipelines.github_billing.config import (
     SECTIONS,
     GitHubBillingConfiguration,
@@ -41,6 +42,8 @@ class Account:
 
     name: str
     config: GitHubBillingConfiguration
+    # configured in its own [sources.github_billing.accounts.<name>] section
+    own_section: bool = False
 
     @property
     def pipeline_name(self) -> str:
@@ -49,6 +52,10 @@ class Account:
 
     def env_key(self, key: str) -> str:
         return f"{ENV_PREFIX}{self.name.upper()}__{key.upper()}"
+
+    def client(self) -> GitHubClient:
+        """The account's client; a rejected token's sentence names the account's own key."""
+        return self.config.client(self.env_key("access_token") if self.own_section else None)
 
 
 def pipeline_name(account_name: str) -> str:
@@ -114,7 +121,7 @@ def resolve_account(name: str, **explicit: Any) -> Account:
     cfg.access_token = own["access_token"]
     cfg.account_name = name  # the section's name is the account's, whatever account_name says
     validated_account(cfg.enterprise, cfg.organization)  # the sentence for a bad slug, now
-    return Account(name, cfg)
+    return Account(name, cfg, own_section=True)
 
 
 def _identity(own: dict[str, Any]) -> dict[str, Any]:

@@ -85,9 +85,9 @@ def _config(**overrides: Any) -> Any:
         raise UsageError(str(exc)) from None
 
 
-def _client(cfg: Any) -> Any:
+def _client(account: Any) -> Any:
     try:
-        return cfg.client()
+        return account.client()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -106,7 +106,7 @@ def _check(client: Any, who: str = "") -> Any:
 
 def cmd_check(args: argparse.Namespace) -> int:
     accounts, _ = _accounts(args)
-    clients = [_client(account.config) for account in accounts]  # every sentence first
+    clients = [_client(account) for account in accounts]  # every sentence first
     ok = True
     for account, client in zip(accounts, clients, strict=True):
         if len(accounts) > 1:
@@ -180,7 +180,7 @@ def _run(store: Any, accounts: list[Any], request: RunRequest, everyone: list[An
     today_date = _parse_day(request.today, "--today") or datetime.now(UTC).date()
     _validate_window(request.since, request.until, today_date)
     # bad configuration is refused before the database is touched
-    clients = [_client(account.config) for account in accounts]
+    clients = [_client(account) for account in accounts]
     try:
         alert_vars = alert_settings.dbt_vars()
     except ValueError as exc:
@@ -406,14 +406,33 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _configured_names() -> list[str]:
+    """The configured accounts' names, or none when the configuration is incomplete: `status`
+    reads the store and must work without a token."""
+    from pipelines import accounts_config
+
+    try:
+        return [account.name for account in accounts_config.configured_accounts()]
+    except Exception:
+        return []
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     import json
 
     from pipelines import bi_publish, ops
 
     store = _store(args)
+    if args.account and len(args.account) > 1:
+        raise UsageError("status takes one --account; without it, it shows every account.")
+    account = args.account[0] if args.account else None
     try:
-        health = ops.health(store, stale_after_hours=args.stale_after_hours)
+        health = ops.health(
+            store,
+            stale_after_hours=args.stale_after_hours,
+            account=account,
+            configured=_configured_names() if account else (),
+        )
     except ops.OpsError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -425,6 +444,7 @@ def cmd_status(args: argparse.Namespace) -> int:
                     "sentence": health.sentence,
                     "destination": store.name,
                     "database": store.location,
+                    "account": account,
                     "bi_database": bi,
                     "accounts": {
                         name: {"state": h.state, "sentence": h.sentence}
@@ -709,6 +729,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("status", help="connection health: Pending Data, Healthy, Stale or Error")
     add_store_options(p)
+    add_account_option(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
         "--stale-after-hours",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -69,12 +70,28 @@ def health(
     target: Path | Store,
     stale_after_hours: float = DEFAULT_STALE_AFTER_HOURS,
     now: datetime | None = None,
+    account: str | None = None,
+    configured: Sequence[str] = (),
 ) -> Health:
     """The store's health: its one account's, or with several the worst of theirs, each
-    account's own state in `accounts`."""
+    account's own state in `accounts`. With `account`, that account's alone: one the store has
+    no run of is Pending Data when it is `configured`, else an OpsError naming the ones it has."""
     store = as_store(target)
     in_progress, moment = store.run_in_progress(), now or datetime.now(UTC)
     names = runlog.logged_accounts(store)
+    if account is not None:
+        if account in names:
+            runs = runlog.recent_runs(store, account=account)
+            return _judge(runs, in_progress, stale_after_hours, moment)
+        if account in configured:
+            return Health(
+                "Pending Data", f"No run has loaded account {account} into this store yet.", []
+            )
+        held = ", ".join(n for n in names if n) or "none yet"
+        raise StoreError(
+            f"--account {account} is not an account of this store (it holds {held}): "
+            "name one of those, or configure it and run `github-billing run` first."
+        )
     if len(names) <= 1:
         return _judge(runlog.recent_runs(store), in_progress, stale_after_hours, moment)
     per_account = {

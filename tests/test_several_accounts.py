@@ -428,6 +428,8 @@ def test_one_accounts_failure_leaves_the_others_loaded_and_status_names_it(
 
     assert done.returncode == (2 if failure == "revoked token" else 1)
     assert f"error: account {broken}: {sentence}" in done.stderr
+    if failure == "revoked token":  # the sentence names the key that account's token is under
+        assert "set it as SOURCES__GITHUB_BILLING__ACCOUNTS__OCTO__ACCESS_TOKEN." in done.stderr
     healthy = [name for name in SIMULATED if name != broken]
     for name in healthy:
         assert loaded(db, name) == truth(accounts, name) != {}, name
@@ -449,6 +451,18 @@ def test_one_accounts_failure_leaves_the_others_loaded_and_status_names_it(
         **dict.fromkeys(healthy, "Healthy"),
         broken: "Error",
     }
+
+    one = run_cli("status", "--db", str(db), "--account", broken, env=env, cwd=tmp_path)
+    assert one.returncode == 5
+    assert one.stdout.startswith(f"Error: The last run failed: {sentence}")
+    fine = run_cli("status", "--db", str(db), "--account", healthy[0], env=env, cwd=tmp_path)
+    assert fine.returncode == 0 and fine.stdout.startswith("Healthy: The last run succeeded")
+    unknown = run_cli("status", "--db", str(db), "--account", "nope", env=env, cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert (
+        f"--account nope is not an account of this store (it holds {', '.join(sorted(SIMULATED))})"
+        in unknown.stderr
+    )
 
 
 def test_the_single_enterprise_keys_keep_working_as_one_account_named_after_its_slug(

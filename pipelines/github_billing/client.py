@@ -97,6 +97,9 @@ class SystemClock:
         time.sleep(seconds)
 
 
+TOKEN_SETTING = "SOURCES__GITHUB_BILLING__ACCESS_TOKEN"  # the single-enterprise key
+
+
 class GitHubClient:
     """A thin, counted wrapper around dlt's RESTClient for one billing account: an enterprise
     (`account` given as its slug, as before) or any `BillingAccount`.
@@ -119,8 +122,11 @@ class GitHubClient:
         clock: Clock | None = None,
         low_water: int = RATE_LIMIT_LOW_WATER,
         max_in_flight: int = DEFAULT_MAX_PARALLEL_REQUESTS,
+        token_setting: str = TOKEN_SETTING,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # where this account's token is set, for the sentence when GitHub rejects it
+        self.token_setting = token_setting
         self.account = (
             account if isinstance(account, BillingAccount) else BillingAccount(ENTERPRISE, account)
         )
@@ -393,8 +399,8 @@ class GitHubClient:
         if status == 401:
             sentence = (
                 "GitHub rejected the access token (401 Bad credentials): it is revoked, expired "
-                "or mistyped; create a new classic personal access token and set it as "
-                "SOURCES__GITHUB_BILLING__ACCESS_TOKEN."
+                f"or mistyped; create a new classic personal access token and set it as "
+                f"{self.token_setting}."
             )
         elif (
             status in (403, 429)

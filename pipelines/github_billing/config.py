@@ -126,13 +126,15 @@ class GitHubBillingConfiguration(BaseConfiguration):
         start = validated_day(self.start_date, "start_date")
         self.start_date = start.isoformat() if start else None
 
-    def client(self) -> GitHubClient:
-        """The client this configuration describes (ValueError for a bad slug)."""
+    def client(self, token_setting: str | None = None) -> GitHubClient:
+        """The client this configuration describes (ValueError for a bad slug); `token_setting`
+        names where its token is set when that is not the single-enterprise key."""
         return GitHubClient(
             self.base_url,
             str(self.access_token or ""),
             validated_account(self.enterprise, self.organization).named(self.account_name),
             max_in_flight=self.max_parallel_requests,
+            **({"token_setting": token_setting} if token_setting else {}),
         )
 
     def configured_account_name(self) -> str | None:
