@@ -234,3 +234,34 @@ def test_ctrl_c_during_a_run_is_recorded_and_gets_a_sentence(
     assert capsys.readouterr().err.endswith(f"error: {sentence}\n")
     (record,) = runs_table(db)
     assert (record["outcome"], record["error"]) == ("error", sentence)
+
+
+def test_one_account_is_judged_alone_and_a_configured_one_never_run_is_pending_data(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "log.duckdb"
+    for account, outcome in (("acme", "success"), ("octo", "error")):
+        record = ops.RunRecord(started_at=NOW - timedelta(hours=2), command="run", account=account)
+        ops.start_run(db, record)
+        record.outcome, record.ended_at = outcome, NOW - timedelta(hours=1)
+        record.error = "GitHub said no." if outcome == "error" else None
+        ops.finish_run(db, record)
+
+    assert ops.health(db, now=NOW).state == "Error"
+    acme = ops.health(db, now=NOW, account="acme")
+    assert (acme.state, acme.exit_code) == ("Healthy", 0)
+    assert [run["account"] for run in acme.last_runs] == ["acme"]
+    assert (
+        ops.health(db, now=NOW, account="octo").sentence == "The last run failed: GitHub said no."
+    )
+    later = ops.health(db, now=NOW, account="acme-eu", configured=["acme", "octo", "acme-eu"])
+    assert (later.state, later.sentence) == (
+        "Pending Data",
+        "No run has loaded account acme-eu into this store yet.",
+    )
+    with pytest.raises(
+        ops.OpsError,
+        match=r"--account nope is not an account of this store "
+        r"\(it holds acme, octo\)",
+    ):
+        ops.health(db, now=NOW, account="nope")
