@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,8 +22,9 @@ from pipelines.store import Store, StoreError, as_store
 ALERTS_EXIT_CODE = 3
 
 _COLUMNS = (
-    "alert_kind, alert_date, subject_type, subject_name, product_sku, amount, reference_amount, "
-    "threshold_percent, is_usage_stopped, detail_date, is_provisional, source_model, source_id"
+    "billing_account_id, alert_kind, alert_date, subject_type, subject_name, product_sku, amount, "
+    "reference_amount, threshold_percent, is_usage_stopped, detail_date, is_provisional, "
+    "source_model, source_id"
 )
 
 
@@ -33,6 +34,7 @@ class AlertsUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Alert:
+    billing_account_id: str
     alert_kind: str
     alert_date: date
     subject_type: str
@@ -46,14 +48,19 @@ class Alert:
     is_provisional: bool
     source_model: str
     source_id: str
+    # the store holds several billing accounts: the sentence names this alert's
+    several_accounts: bool = field(default=False, compare=False)
 
     @property
     def sentence(self) -> str:
-        return _SENTENCES[self.alert_kind](self)
+        text = _SENTENCES[self.alert_kind](self)
+        return f"{self.billing_account_id}: {text}" if self.several_accounts else text
 
     def as_json(self) -> dict[str, Any]:
         body = {
-            k: (str(v) if isinstance(v, Decimal | date) else v) for k, v in asdict(self).items()
+            k: (str(v) if isinstance(v, Decimal | date) else v)
+            for k, v in asdict(self).items()
+            if k != "several_accounts"
         }
         return {**body, "sentence": self.sentence}
 
@@ -80,7 +87,8 @@ def _first_upper(text: str) -> str:
 
 
 def _where(a: Alert, detail: str) -> str:
-    return f"Look at marts.{a.source_model} ({detail})."
+    account = f"billing_account_id = '{a.billing_account_id}', " if a.several_accounts else ""
+    return f"Look at marts.{a.source_model} ({account}{detail})."
 
 
 def _threshold(a: Alert) -> str:
@@ -175,14 +183,19 @@ _SENTENCES = {
 }
 
 
-def read_alerts(target: Path | Store, since: date | None = None) -> list[Alert]:
-    """Open alerts, or with `since` every alert dated on or after it; newest first."""
+def read_alerts(
+    target: Path | Store, since: date | None = None, account: str | None = None
+) -> list[Alert]:
+    """Open alerts, or with `since` every alert dated on or after it; newest first; of one
+    billing account with `account`. In a store of several accounts each sentence names its."""
     store = as_store(target)
     if not store.exists():
         raise AlertsUnavailable(
             f"{store.location} does not exist: run `github-billing run` (or `demo`) first."
         )
-    where = "alert_date >= ?" if since else "is_open"
+    where, params = ("alert_date >= ?", [since]) if since else ("is_open", [])
+    if account:
+        where, params = f"{where} and billing_account_id = ?", [*params, account]
     try:
         with store.session(read_only=True) as db:
             if not db.has_table("marts", "fct_alerts"):
@@ -192,12 +205,23 @@ def read_alerts(target: Path | Store, since: date | None = None) -> list[Alert]:
                 )
             found = db.fetchall(
                 f"select {_COLUMNS} from marts.fct_alerts where {where} "
-                "order by alert_date desc, amount desc, alert_kind, subject_name",
-                [since] if since else [],
+                "order by alert_date desc, amount desc, alert_kind, subject_name, "
+                "billing_account_id",
+                params,
             )
+            several = _held_accounts(db) > 1
     except StoreError as exc:
         raise AlertsUnavailable(str(exc)) from None
-    return [Alert(*row) for row in found]
+    return [Alert(*row, several_accounts=several) for row in found]
+
+
+def _held_accounts(db: Any) -> int:
+    if not db.has_table("marts", "dim_billing_accounts"):
+        return 1
+    (count,) = db.fetchone(
+        "select count(distinct billing_account_id) from marts.dim_billing_accounts"
+    )
+    return int(count)
 
 
 def count_line(target: Path | Store) -> str:
@@ -234,6 +258,7 @@ def add_command(sub: Any, add_store_options: Any) -> None:
     p.add_argument(
         "--since", help="every alert dated on or after this UTC date (YYYY-MM-DD), open or not"
     )
+    p.add_argument("--account", metavar="NAME", help="only this billing account's alerts")
     p.set_defaults(func=_cmd_alerts)
 
 
@@ -249,7 +274,7 @@ def _cmd_alerts(args: Any) -> int:
     from pipelines.cli import _store
 
     try:
-        alerts = read_alerts(_store(args), since)
+        alerts = read_alerts(_store(args), since, args.account)
     except AlertsUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

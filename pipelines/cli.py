@@ -395,7 +395,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     db_path = _db_path(args, DEFAULT_DB)
     try:
         written = write_report(
-            db_path, Path(args.out) if args.out else default_report_path(db_path), args.months
+            db_path,
+            Path(args.out) if args.out else default_report_path(db_path, args.account),
+            args.months,
+            args.account,
         )
     except ReportError as exc:
         raise UsageError(str(exc)) from None
@@ -763,6 +766,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help=f"DuckDB file (env GITHUB_BILLING_DUCKDB; default {DEFAULT_DB})")
     p.add_argument("--out", help="HTML file to write (default: report.html beside the database)")
     p.add_argument("--months", type=int, help="only the last N calendar months (default: all)")
+    p.add_argument(
+        "--account", metavar="NAME", help="only this billing account (default: every account)"
+    )
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("simulate", help="serve the local GitHub billing API on a port")

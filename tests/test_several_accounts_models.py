@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.alerts import read_alerts
+from pipelines.cost_report import ReportError, default_report_path, write_report
+from pipelines.cost_report.queries import MartsReader
 from pipelines.runner import build_models
 from pipelines.simulator import MultiAccountSimulator
 from pipelines.store import Store
@@ -201,6 +204,53 @@ def test_forecasts_and_per_user_usage_are_each_accounts_own(
             [account],
         )
         assert users and {login for (login,) in users} <= set(ent.users)
+
+
+def test_each_alert_names_its_account_and_alerts_filter_by_account(
+    built: tuple[MultiAccountSimulator, Path | Store],
+) -> None:
+    _, db = built
+    everything = read_alerts(db, since=date(2000, 1, 1))
+    by_account = {a: [x for x in everything if x.billing_account_id == a] for a in ACCOUNTS}
+    assert all(by_account.values()), "each enterprise has budgets and per-user spend to alert on"
+    for account, alerts in by_account.items():
+        for alert in alerts:
+            assert alert.sentence.startswith(f"{account}: "), alert.sentence
+            assert f"(billing_account_id = '{account}', " in alert.sentence
+            assert alert.as_json()["billing_account_id"] == account
+        assert read_alerts(db, since=date(2000, 1, 1), account=account) == alerts
+
+
+def test_the_cost_report_of_one_account_shows_that_accounts_bill_alone(
+    built: tuple[MultiAccountSimulator, Path | Store], tmp_path: Path
+) -> None:
+    sim, db = built
+    if not isinstance(db, Path):
+        pytest.skip("the cost report reads a DuckDB file")
+    both = MartsReader(db, None)
+    try:
+        assert both.totals().net == sum(
+            (sum(truth_by_day(sim, a).values(), Decimal(0)) for a in ACCOUNTS), Decimal(0)
+        )
+    finally:
+        both.close()
+    for account in ACCOUNTS:
+        reader = MartsReader(db, None, account)
+        try:
+            total = sum(truth_by_day(sim, account).values(), Decimal(0))
+            assert reader.totals().net == total
+            # organizations both enterprises name alike count only this account's dollars
+            orgs = reader.net_by_organization()
+            assert sum((net for _, net in orgs), Decimal(0)) == total
+            assert {name for name, _ in orgs} <= set(sim[account].enterprise.orgs)
+        finally:
+            reader.close()
+        written = write_report(db, default_report_path(db, account), account=account)
+        assert written.path.name == f"billing-report-{account}.html"
+        assert f"billing.duckdb (billing account {account})" in written.path.read_text()
+    unknown = r"holds no usage of account nope \(it holds acme, labs\)"
+    with pytest.raises(ReportError, match=unknown):
+        MartsReader(db, None, "nope")
 
 
 SEAT_DAY_MARTS = ("fct_usage_costs", "fct_copilot_seat_days", "fct_daily_cost_by_seat_holder")

@@ -27,22 +27,27 @@ class WrittenReport:
     period: Period
 
 
-def default_report_path(db_path: Path) -> Path:
+def default_report_path(db_path: Path, account: str | None = None) -> Path:
     """report.html beside the warehouse; `<name>-report.html` beside any other DuckDB file (the
-    demo's, a snapshot), so two databases in one folder keep their own reports."""
-    name = "report.html" if db_path.stem == WAREHOUSE_STEM else f"{db_path.stem}-report.html"
-    return db_path.parent / name
+    demo's, a snapshot), so two databases in one folder keep their own reports; one account's
+    report is `report-<account>.html` (`<name>-report-<account>.html`)."""
+    name = "report" if db_path.stem == WAREHOUSE_STEM else f"{db_path.stem}-report"
+    return db_path.parent / f"{name}{'' if account is None else f'-{account}'}.html"
 
 
-def write_report(db_path: Path, out_path: Path, months: int | None = None) -> WrittenReport:
+def write_report(
+    db_path: Path, out_path: Path, months: int | None = None, account: str | None = None
+) -> WrittenReport:
     """Read the marts of `db_path` (read-only) and write the report; `months` keeps only the
-    last N calendar months. Raises ReportError with a sentence when the file has no marts."""
+    last N calendar months, `account` one billing account of several. Raises ReportError with
+    a sentence when the file has no marts (or no such account)."""
     if months is not None and months < 1:
         raise ReportError(f"--months must be a whole number of months from 1, not {months}.")
-    reader = MartsReader(db_path, months)
+    reader = MartsReader(db_path, months, account)
+    source = db_path.name if account is None else f"{db_path.name} (billing account {account})"
     try:
         figures, sections = build(reader)
-        html = render_html(reader.period, figures, sections, source=db_path.name)
+        html = render_html(reader.period, figures, sections, source=source)
     finally:
         reader.close()
     try:

@@ -18,7 +18,7 @@ def _rows(reader: MartsReader, table: str, sql: str) -> Rows | None:
     """`sql` (with `{marts}`), or None when the mart is not in the file."""
     if table not in reader._tables(MARTS):
         return None
-    return reader.con.execute(sql.format(marts=MARTS)).fetchall()
+    return reader.con.execute(sql.format(marts=reader.marts)).fetchall()
 
 
 def _missing(section_id: str, title: str, mart: str) -> Section:

@@ -16,6 +16,7 @@ from pipelines.cost_report.period import Period
 from pipelines.ops import OPS_SCHEMA, RUNS_TABLE
 
 MARTS = "marts"
+ACCOUNT_MARTS = "temp.account_marts"  # the marts of one billing account (MartsReader(account=))
 TEST_RESULTS_TABLE = f"{OPS_SCHEMA}.dbt_test_results"  # macros/record_test_results.sql
 # The flag the SKU catalogue adds to dim_products; the panel row appears once it exists.
 REQUIRED_MARTS = (
@@ -78,9 +79,11 @@ def _zero(value: Decimal | None) -> Decimal:
 
 
 class MartsReader:
-    """One read-only connection; each method answers one question for the period."""
+    """One read-only connection; each method answers one question for the period, of every
+    billing account the file holds or of `account` alone."""
 
-    def __init__(self, db_path: Path, months: int | None) -> None:
+    def __init__(self, db_path: Path, months: int | None, account: str | None = None) -> None:
+        self.marts, self.account = MARTS, account
         if not db_path.is_file():
             raise ReportError(
                 f"There is no DuckDB file at {db_path}: run `github-billing run` (or "
@@ -100,8 +103,10 @@ class MartsReader:
                 f"{db_path} has no built marts ({', '.join(missing[:3])} missing): run "
                 "`github-billing run` (without --no-build) or `make dbt` on it first."
             )
+        if account is not None:
+            self._only_account(db_path, account)
         first, last = self.con.execute(
-            f"select min(usage_date), max(usage_date) from {MARTS}.fct_usage_costs"
+            f"select min(usage_date), max(usage_date) from {self.marts}.fct_usage_costs"
         ).fetchone()
         if first is None:
             self.close()
@@ -110,6 +115,31 @@ class MartsReader:
 
     def close(self) -> None:
         self.con.close()
+
+    def _only_account(self, db_path: Path, account: str) -> None:
+        """Every question asked of one account's marts: a view per mart in the connection's
+        temporary catalog, so the file stays read-only and each query stays as written."""
+        held = [
+            name
+            for (name,) in self.con.execute(
+                f"select distinct billing_account_id from {MARTS}.fct_usage_costs order by 1"
+            ).fetchall()
+        ]
+        if account not in held:
+            self.close()
+            raise ReportError(
+                f"{db_path} holds no usage of account {account} (it holds "
+                f"{', '.join(held) or 'none'}): name one of those with --account."
+            )
+        self.con.execute(f"create schema {ACCOUNT_MARTS}")
+        literal = account.replace("'", "''")
+        for table in sorted(self._tables(MARTS)):
+            own = "billing_account_id" in self._columns(MARTS, table)
+            where = f" where billing_account_id = '{literal}'" if own else ""
+            self.con.execute(
+                f'create view {ACCOUNT_MARTS}."{table}" as select * from {MARTS}."{table}"{where}'
+            )
+        self.marts = ACCOUNT_MARTS
 
     def _tables(self, schema: str) -> set[str]:
         found = self.con.execute(
@@ -128,7 +158,7 @@ class MartsReader:
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> Rows:
         """`sql` with `{marts}` for the schema and `?` parameters after the period's two days."""
         period = [self.period.start, self.period.end]
-        return self.con.execute(sql.format(marts=MARTS), [*period, *params]).fetchall()
+        return self.con.execute(sql.format(marts=self.marts), [*period, *params]).fetchall()
 
     # -- headline --------------------------------------------------------------------------------
     def totals(self) -> Totals:
@@ -140,7 +170,8 @@ class MartsReader:
 
     def net_between(self, first: date, last: date) -> Decimal:
         (net,) = self.con.execute(
-            f"select sum(net_amount) from {MARTS}.fct_usage_costs where usage_date between ? and ?",
+            f"select sum(net_amount) from {self.marts}.fct_usage_costs "
+            "where usage_date between ? and ?",
             [first, last],
         ).fetchone()
         return _zero(net)
@@ -148,12 +179,16 @@ class MartsReader:
     def last_successful_run(self) -> LastRun | None:
         if "runs" not in self._tables(OPS_SCHEMA):
             return None
+        # one account's runs (the run log names each run's account since several accounts)
+        own = self.account is not None and "account" in self._columns(OPS_SCHEMA, "runs")
+        account = "and later.account = ok.account" if own else ""
         found = self.con.execute(
             f"""select ended_at, coalesce(rows_loaded, 0), coalesce(requests_made, 0),
                 (select count(*) from {RUNS_TABLE} later
-                 where later.started_at > ok.started_at and later.outcome <> 'success')
-            from {RUNS_TABLE} ok where outcome = 'success'
-            order by started_at desc limit 1"""
+                 where later.started_at > ok.started_at and later.outcome <> 'success' {account})
+            from {RUNS_TABLE} ok where outcome = 'success' {"and ok.account = ?" if own else ""}
+            order by started_at desc limit 1""",
+            [self.account] if own else [],
         ).fetchall()
         return LastRun(*found[0]) if found else None
 
@@ -255,7 +290,7 @@ class MartsReader:
         return self.con.execute(
             f"""select seat_holder_login, organization_name, cost_center_name, plan_type,
                 last_activity_at, days_idle, monthly_cost, as_of_date
-            from {MARTS}.idle_copilot_seats order by monthly_cost desc, days_idle desc,
+            from {self.marts}.idle_copilot_seats order by monthly_cost desc, days_idle desc,
                 seat_holder_login"""
         ).fetchall()
 
