@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,8 +18,9 @@ from pipelines.cost_report import ReportError, default_report_path, write_report
 from pipelines.cost_report.queries import MartsReader
 from pipelines.runner import build_models
 from pipelines.simulator import MultiAccountSimulator
+from pipelines.simulator.injections import BudgetCrossing
 from pipelines.store import Store
-from tests.conftest import ENGINES, postgres_store, query
+from tests.conftest import ENGINES, TODAY, postgres_store, query
 from tests.test_several_accounts import (
     RESTATED,
     START,
@@ -29,6 +30,7 @@ from tests.test_several_accounts import (
 )
 
 ACCOUNTS = ("acme", "labs")
+CROSSING_DAY = TODAY - timedelta(days=5)
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -41,7 +43,10 @@ def built(
     db: Path | Store = work / "billing.duckdb"
     if request.param == "postgres":
         db = postgres_store(request.getfixturevalue("postgres_cluster"), "two_accounts", work)
-    with MultiAccountSimulator(two_enterprises()) as sim:
+    hosted = two_enterprises()
+    for account in hosted:  # a budget each crosses this month: an alert in each account
+        account.account.enterprise.injections.append(BudgetCrossing(CROSSING_DAY))
+    with MultiAccountSimulator(hosted) as sim:
         for name in ACCOUNTS:
             load_account(db, sim, name, usage_exports=True)
         build_models(db)
@@ -212,7 +217,7 @@ def test_each_alert_names_its_account_and_alerts_filter_by_account(
     _, db = built
     everything = read_alerts(db, since=date(2000, 1, 1))
     by_account = {a: [x for x in everything if x.billing_account_id == a] for a in ACCOUNTS}
-    assert all(by_account.values()), "each enterprise has budgets and per-user spend to alert on"
+    assert all(by_account.values()), "each enterprise's crossed budget is an alert"
     for account, alerts in by_account.items():
         for alert in alerts:
             assert alert.sentence.startswith(f"{account}: "), alert.sentence

@@ -16,7 +16,8 @@ from pipelines.cost_report.period import Period
 from pipelines.ops import OPS_SCHEMA, RUNS_TABLE
 
 MARTS = "marts"
-ACCOUNT_MARTS = "temp.account_marts"  # the marts of one billing account (MartsReader(account=))
+# the marts of one billing account (MartsReader(account=)): views in the temporary catalog
+ACCOUNT_MARTS = "temp.main"
 TEST_RESULTS_TABLE = f"{OPS_SCHEMA}.dbt_test_results"  # macros/record_test_results.sql
 # The flag the SKU catalogue adds to dim_products; the panel row appears once it exists.
 REQUIRED_MARTS = (
@@ -131,13 +132,12 @@ class MartsReader:
                 f"{db_path} holds no usage of account {account} (it holds "
                 f"{', '.join(held) or 'none'}): name one of those with --account."
             )
-        self.con.execute(f"create schema {ACCOUNT_MARTS}")
         literal = account.replace("'", "''")
         for table in sorted(self._tables(MARTS)):
             own = "billing_account_id" in self._columns(MARTS, table)
             where = f" where billing_account_id = '{literal}'" if own else ""
             self.con.execute(
-                f'create view {ACCOUNT_MARTS}."{table}" as select * from {MARTS}."{table}"{where}'
+                f'create temp view "{table}" as select * from {MARTS}."{table}"{where}'
             )
         self.marts = ACCOUNT_MARTS
 

@@ -17,8 +17,9 @@ cost_centers as (
     select * from {{ ref('dim_cost_centers') }}
 ),
 
+-- each loaded month once with its length (a history may start after the 1st)
 dates as (
-    select * from {{ ref('dim_dates') }}
+    select distinct month_start_date, days_in_month from {{ ref('dim_dates') }}
 ),
 
 bounds as (
@@ -54,7 +55,7 @@ pool_months as (
         end as as_of_date
     from pools
     inner join bounds on bounds.billing_account_id = pools.billing_account_id
-    inner join dates on dates.date_day = pools.month_start_date
+    inner join dates on dates.month_start_date = pools.month_start_date
     where pools.recency = 1
 ),
 

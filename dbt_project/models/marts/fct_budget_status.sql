@@ -14,8 +14,9 @@ user_usage as (
     select * from {{ ref('fct_copilot_user_usage') }}
 ),
 
+-- each loaded month once with its length (a history may start after the 1st)
 dates as (
-    select * from {{ ref('dim_dates') }}
+    select distinct month_start_date, days_in_month from {{ ref('dim_dates') }}
 ),
 
 bounds as (
@@ -98,7 +99,7 @@ amounts as (
         dates.days_in_month
     from budget_months
     inner join bounds on bounds.billing_account_id = budget_months.billing_account_id
-    inner join dates on dates.date_day = budget_months.month_start_date
+    inner join dates on dates.month_start_date = budget_months.month_start_date
 ),
 
 crossings as (

@@ -20,8 +20,9 @@ pools as (
     select * from {{ ref('fct_ai_credit_pools') }}
 ),
 
+-- each loaded month once with its length (a history may start after the 1st)
 dates as (
-    select * from {{ ref('dim_dates') }}
+    select distinct month_start_date, days_in_month from {{ ref('dim_dates') }}
 ),
 
 bounds as (
@@ -105,7 +106,6 @@ months as (
         end as as_of_date
     from dates
     cross join bounds
-    where dates.date_day = dates.month_start_date
 ),
 
 final as (
