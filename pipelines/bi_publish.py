@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -66,9 +68,7 @@ def descriptions(manifest: Path | None = None) -> dict[str, tuple[str, dict[str,
         from pipelines.runner import dbt_target_dir
 
         manifest = dbt_target_dir() / "manifest.json"
-    if not manifest.is_file():
-        return {}
-    nodes = json.loads(manifest.read_text())["nodes"].values()
+    nodes = _manifest_nodes(manifest)
     return {
         node["name"]: (
             node.get("description") or "",
@@ -77,6 +77,20 @@ def descriptions(manifest: Path | None = None) -> dict[str, tuple[str, dict[str,
         for node in nodes
         if node["resource_type"] == "model" and node["schema"] == MARTS_SCHEMA
     }
+
+
+def _manifest_nodes(manifest: Path, attempts: int = 20) -> list[dict[str, Any]]:
+    """The manifest's nodes. dbt rewrites the file in place, so another dbt command (`make dbt`
+    beside a run) can leave it half-written for a moment: read again until it parses; a
+    manifest that stays unreadable gives no descriptions rather than no snapshot."""
+    for _ in range(attempts):
+        if not manifest.is_file():
+            return []
+        try:
+            return list(json.loads(manifest.read_text())["nodes"].values())
+        except (ValueError, KeyError):
+            time.sleep(0.25)
+    return []
 
 
 def _literal(text: str | Path) -> str:
