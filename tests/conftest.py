@@ -24,16 +24,19 @@ os.environ.setdefault("SOURCES__GITHUB_BILLING__EXPORT_TIMEOUT_SECONDS", "5")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 # Each pytest-xdist worker gets its own dbt target and log folders: two dbt runs writing one
 # partial-parse cache and manifest at once would read each other's half-written files.
-os.environ.setdefault(
-    "DBT_TARGET_PATH",
+# A worker inherits the environment of the pytest process that started it, which set "main":
+# a worker always takes its own.
+os.environ["DBT_TARGET_PATH"] = (
     str(
         Path(__file__).resolve().parent.parent
         / "dbt_project"
         / "target"
         / os.environ.get("PYTEST_XDIST_WORKER", "main")
-    ),
+    )
+    if os.environ.get("PYTEST_XDIST_WORKER") or "DBT_TARGET_PATH" not in os.environ
+    else os.environ["DBT_TARGET_PATH"]
 )
-os.environ.setdefault("DBT_LOG_PATH", str(Path(os.environ["DBT_TARGET_PATH"]) / "logs"))
+os.environ["DBT_LOG_PATH"] = str(Path(os.environ["DBT_TARGET_PATH"]) / "logs")
 
 from pipelines.github_billing import GitHubClient
 from pipelines.runner import build_models, dbt_target_dir, load
