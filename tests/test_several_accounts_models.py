@@ -227,7 +227,7 @@ def test_each_alert_names_its_account_and_alerts_filter_by_account(
 
 
 def test_the_cost_report_of_one_account_shows_that_accounts_bill_alone(
-    built: tuple[MultiAccountSimulator, Path | Store], tmp_path: Path
+    built: tuple[MultiAccountSimulator, Path | Store],
 ) -> None:
     sim, db = built
     if not isinstance(db, Path):

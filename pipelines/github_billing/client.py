@@ -399,7 +399,7 @@ class GitHubClient:
         if status == 401:
             sentence = (
                 "GitHub rejected the access token (401 Bad credentials): it is revoked, expired "
-                f"or mistyped; create a new classic personal access token and set it as "
+                "or mistyped; create a new classic personal access token and set it as "
                 f"{self.token_setting}."
             )
         elif (

@@ -16,7 +16,7 @@ from dlt.common.configuration.specs import BaseConfiguration
 from dlt.common.typing import TSecretStrValue
 
 from pipelines.github_billing.accounts import ENTERPRISE, BillingAccount
-from pipelines.github_billing.client import GitHubClient
+from pipelines.github_billing.client import TOKEN_SETTING, GitHubClient
 from pipelines.github_billing.rows import enterprise_slug, parallel_requests
 from pipelines.github_billing.settings import (
     DEFAULT_BASE_URL,
@@ -134,7 +134,7 @@ class GitHubBillingConfiguration(BaseConfiguration):
             str(self.access_token or ""),
             validated_account(self.enterprise, self.organization).named(self.account_name),
             max_in_flight=self.max_parallel_requests,
-            **({"token_setting": token_setting} if token_setting else {}),
+            token_setting=token_setting or TOKEN_SETTING,
         )
 
     def configured_account_name(self) -> str | None:
